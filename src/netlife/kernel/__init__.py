@@ -1,0 +1,1 @@
+"""The simulated kernel: deterministic; no I/O, argv or real namespaces."""

@@ -1,0 +1,224 @@
+"""Kernel: all state of one simulated host.
+
+A Kernel owns the clock, the dmesg ring, the namespaces, the notifier chain, the link kinds,
+the modules and the todo list. Nothing here is global: two Kernels never share state. Blocking
+(waiting for references, for a lock held by a stuck task) runs the clock until the condition
+holds or Kernel.hang_bound_secs passes, which raises Hang while the wait goes on on the clock.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from netlife.kernel.clock import NSEC_PER_SEC, Clock, secs
+from netlife.kernel.errors import Hang
+from netlife.kernel.locks import RwSemaphore
+from netlife.kernel.net_namespace import Net
+from netlife.kernel.notifier import RawNotifierHead
+from netlife.kernel.printk import Printk
+from netlife.kernel.rtnl_notify import rtnetlink_notifier
+
+if TYPE_CHECKING:
+    from netlife.kernel.dev_todo import TodoWait
+    from netlife.kernel.module import LoadedModule, Module
+    from netlife.kernel.netdevice import NetDevice
+    from netlife.kernel.rtnetlink import RtnlLinkOps
+
+HUNG_TASK_TIMEOUT_SECS = 120
+INIT_NET_INUM = 4026531840  # proc_net_init's inode for init_net (PROC_NET_INIT_INO)
+
+
+class Task:
+    """The current process as the kernel sees it: comm and pid (hung-task reports, netns)."""
+
+    __slots__ = ("comm", "net", "pid")
+
+    def __init__(self, comm: str, pid: int, net: Net) -> None:
+        self.comm = comm
+        self.pid = pid
+        self.net = net
+
+
+class Kernel:
+    """One host. Construct with the module table the host's modprobe can find.
+
+    Options: seed (MAC addresses and other randomness), boot_ns (clock at boot),
+    netdev_unregister_timeout_secs (the sysctl), hang_bound_secs (how long a blocked call may
+    wait before it is reported as a Hang), netkit_notifier (False runs the kernel as before the
+    netkit NETDEV_UNREGISTER notifier commit), num_possible_cpus.
+    """
+
+    def __init__(
+        self,
+        module_table: dict[str, Module] | None = None,
+        *,
+        seed: int = 0,
+        boot_ns: int = 0,
+        netdev_unregister_timeout_secs: int = 10,
+        hang_bound_secs: float = 600.0,
+        netkit_notifier: bool = True,
+        num_possible_cpus: int = 2,
+        default_qdisc: str = "pfifo_fast",
+    ) -> None:
+        self.clock = Clock(boot_ns)
+        self.printk = Printk(self.clock)
+        self.rng = random.Random(seed)
+        self.module_table: dict[str, Module] = dict(module_table or {})
+        self.modules: dict[str, LoadedModule] = {}
+        self.sysctl: dict[str, Any] = {
+            "net.core.netdev_unregister_timeout_secs": netdev_unregister_timeout_secs,
+            "net.core.default_qdisc": default_qdisc,
+            "kernel.hung_task_timeout_secs": HUNG_TASK_TIMEOUT_SECS,
+        }
+        self.hang_bound_secs = hang_bound_secs
+        self.netkit_notifier = netkit_notifier
+        self.num_possible_cpus = num_possible_cpus
+        self.rtnl_owner: str | None = None
+        self.pernet_ops_rwsem = RwSemaphore(self, "pernet_ops_rwsem")
+        self.netdev_chain = RawNotifierHead()
+        self.link_ops: dict[str, RtnlLinkOps] = {}
+        self.net_todo_list: list[NetDevice] = []
+        self.dev_unreg_count = 0
+        self.todo_waits: set[TodoWait] = set()
+        self.linkwatch_list: list[NetDevice] = []
+        self.linkwatch_scheduled = False
+        self.link_monitors: list[Callable[[Net, Any], None]] = []
+        self.notifier_trace: list[tuple[int, str]] | None = None
+        self.hangs: list[Any] = []
+        self.pernet_list: list[Any] = []
+        self.nets: list[Net] = []
+        self.cleanup_list: list[Net] = []
+        self.stuck_cleanup: list[Net] = []  # namespaces whose cleanup_net is blocked
+        self.pid_nets: dict[int, Net] = {}  # pid → namespace of the model's user processes
+        self.pci_devices: dict[str, Any] = {}
+        self.pci_drivers: dict[str, Any] = {}
+        self.xsk_sockets: list[Any] = []
+        self.driver_state: dict[str, Any] = {}  # per-host driver globals (ops tables, lists)
+        self.stats_alloc = 0
+        self.stats_freed = 0
+        self.on_free_hooks: list[Callable[[NetDevice], None]] = []
+        # hang.py asks each: (kernel, dev) -> (chain of explanation lines, remedy command)
+        self.holder_explainers: list[Callable[[Kernel, NetDevice], tuple[list[str], str]]] = []
+        self._kaddr = 0xFFFF888100000000
+        self._next_inum = INIT_NET_INUM
+        self.dev_boot_done = False
+        self.current = None
+        self.init_net = Net(self, self._alloc_inum())
+        self.current = Task("swapper/0", 0, self.init_net)
+        self.netdev_chain.register(rtnetlink_notifier())
+        from netlife.kernel.netns_lifecycle import net_dev_init
+
+        net_dev_init(self)
+        self.dev_boot_done = True
+
+    # -- identities ---------------------------------------------------------------------------
+
+    def next_kaddr(self) -> int:
+        self._kaddr += 0x2000
+        return self._kaddr
+
+    def _alloc_inum(self) -> int:
+        inum = self._next_inum
+        self._next_inum += 1 if inum != INIT_NET_INUM else 0x9B
+        return inum
+
+    def random_ether_addr(self) -> str:
+        """eth_random_addr: locally administered, unicast."""
+        octets = [self.rng.randrange(256) for _ in range(6)]
+        octets[0] = (octets[0] & 0xFE) | 0x02
+        return ":".join(f"{o:02x}" for o in octets)
+
+    def live_nets(self) -> list[Net]:
+        """for_each_net: namespaces on net_namespace_list (not yet unlinked by cleanup_net)."""
+        return [net for net in self.nets if not net.dead]
+
+    def pid_net(self, pid: int) -> Net | None:
+        if pid == 1 or pid == 0:
+            return self.init_net
+        return self.pid_nets.get(pid)
+
+    # -- hooks the model's subsystems fill in ----------------------------------------------
+
+    def synchronize_net(self) -> None:
+        """An RCU grace period (expedited under RTNL): queued callbacks may run."""
+        self.clock.synchronize_rcu()
+
+    def dev_memory_provider_uninstall(self, dev: NetDevice) -> None:
+        """net/core/devmem.c:dev_memory_provider_uninstall: each RX queue's provider goes."""
+        if dev._rx is None:
+            return
+        for rxq in dev._rx:
+            if rxq.mp_ops is not None:
+                rxq.mp_ops.uninstall(rxq)
+
+    def request_module(self, alias: str) -> int:
+        from netlife.kernel.module import request_module
+
+        return request_module(self, alias)
+
+    def on_free(self, dev: NetDevice) -> None:
+        for hook in self.on_free_hooks:
+            hook(dev)
+
+    def trace(self, what: str, dev: NetDevice) -> None:
+        """A lifetime milestone (register, unregister, todo_done); overridden by tests."""
+
+    def trace_notifier(self, event: int, dev: NetDevice) -> None:
+        if self.notifier_trace is not None:
+            self.notifier_trace.append((int(event), dev.name))
+
+    # -- blocking ----------------------------------------------------------------------------
+
+    def block_on(self, wait: TodoWait) -> None:
+        """The caller sleeps in netdev_run_todo until `wait` is done or the bound passes."""
+        deadline = self.clock.now + secs(self.hang_bound_secs)
+        if self.clock.run_until(lambda: wait.done, deadline):
+            return
+        from netlife.kernel.hang import hang_report
+
+        self.todo_waits.add(wait)
+        report = hang_report(self, wait)
+        self.hangs.append(report)
+        raise Hang(report)
+
+    def wait_event(self, cond: Callable[[], bool], what: str) -> None:
+        """Sleep (uninterruptibly) until cond holds; hung-task warnings every 120 s meanwhile."""
+        if cond():
+            return
+        task = self.current
+        start = self.clock.now
+        timers = []
+
+        def hung_task_check(n: int) -> None:
+            if cond():
+                return
+            secs_blocked = self.sysctl["kernel.hung_task_timeout_secs"]
+            self.printk.pr_err(
+                f"INFO: task {task.comm}:{task.pid} blocked for more than "
+                f"{secs_blocked * n} seconds."
+            )
+            self.printk.pr_err("      Not tainted 6.18.0-netlife #1")
+            self.printk.pr_err(
+                '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.'
+            )
+            self.printk.pr_info(
+                f"task:{task.comm:<15} state:D stack:0     pid:{task.pid:<5} "
+                f"tgid:{task.pid:<5} ppid:1      flags:0x00004002"
+            )
+            timers.append(
+                self.clock.schedule(secs_blocked * NSEC_PER_SEC, lambda: hung_task_check(n + 1))
+            )
+
+        timeout = self.sysctl["kernel.hung_task_timeout_secs"] * NSEC_PER_SEC
+        timers.append(self.clock.schedule(timeout, lambda: hung_task_check(1)))
+        done = self.clock.run_until(cond, start + secs(self.hang_bound_secs))
+        for timer in timers:
+            timer.cancel()
+        if not done:
+            from netlife.kernel.hang import lock_hang_report
+
+            report = lock_hang_report(self, what, start)
+            self.hangs.append(report)
+            raise Hang(report)

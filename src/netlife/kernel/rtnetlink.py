@@ -1,0 +1,471 @@
+"""RTNL, link kinds and the RTM_NEWLINK / RTM_DELLINK request paths.
+
+Mirrors net/core/rtnetlink.c: rtnl_lock / rtnl_unlock (which is netdev_run_todo) /
+__rtnl_unlock, ASSERT_RTNL, struct rtnl_link_ops with rtnl_link_register / _unregister, and the
+request handlers rtnl_newlink (→ rtnl_newlink_create / the changelink path), rtnl_dellink and
+rtnl_getlink. Notifications and the message filler are in rtnl_notify.py; do_setlink and the
+namespace move in rtnl_setlink.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from netlife.kernel.errors import (
+    EEXIST,
+    EINVAL,
+    ENODEV,
+    ENOMEM,
+    EOPNOTSUPP,
+    EPERM,
+    KernelError,
+)
+
+if TYPE_CHECKING:
+    from netlife.kernel.core import Kernel
+    from netlife.kernel.if_link import IfInfoMsg
+    from netlife.kernel.net_namespace import Net
+    from netlife.kernel.netdevice import NetDevice
+
+
+# -- the lock ---------------------------------------------------------------------------------
+
+
+class _RtnlGuard:
+    """Returned by rtnl_lock so `with rtnl_lock(k):` releases (and runs the todo) on exit."""
+
+    __slots__ = ("kernel",)
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+
+    def __enter__(self) -> Kernel:
+        return self.kernel
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.kernel.rtnl_owner is None:
+            return  # a BUG inside already left the lock; nothing to release
+        if exc_type is not None and exc_type.__name__ == "KernelBug":
+            # The oopsing task dies holding RTNL in the kernel; the model lets go so the host
+            # stays usable, without running the todo.
+            self.kernel.rtnl_owner = None
+            return
+        rtnl_unlock(self.kernel)
+
+
+def rtnl_lock(kernel: Kernel) -> _RtnlGuard:
+    """Take RTNL. The model has one task at a time, so taking it twice is a self-deadlock."""
+    kernel.printk.BUG_ON(
+        kernel.rtnl_owner is not None, "rtnl-double-lock", "rtnl_lock: RTNL already held"
+    )
+    kernel.rtnl_owner = "task"
+    return _RtnlGuard(kernel)
+
+
+def __rtnl_unlock(kernel: Kernel) -> None:
+    kernel.rtnl_owner = None
+
+
+def rtnl_unlock(kernel: Kernel) -> None:
+    """net/core/rtnetlink.c:rtnl_unlock is netdev_run_todo: whoever unlocks pays the wait."""
+    from netlife.kernel.dev_todo import netdev_run_todo
+
+    kernel.printk.BUG_ON(
+        kernel.rtnl_owner is None, "rtnl-unlock-unheld", "rtnl_unlock: RTNL not held"
+    )
+    netdev_run_todo(kernel)
+
+
+def rtnl_is_locked(kernel: Kernel) -> bool:
+    return kernel.rtnl_owner is not None
+
+
+def ASSERT_RTNL(kernel: Kernel) -> None:
+    if kernel.rtnl_owner is None:
+        kernel.printk.BUG_ON(True, "rtnl-not-held", "RTNL: assertion failed")
+
+
+# -- link kinds -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RtnlNewlinkParams:
+    """struct rtnl_newlink_params: what a kind's newlink gets besides the device."""
+
+    src_net: Net
+    link_net: Net | None
+    peer_net: Net | None
+    tb: dict[str, Any]
+    data: dict[str, Any] | None
+    ifm: IfInfoMsg
+
+
+@dataclass(slots=True, eq=False)
+class RtnlLinkOps:
+    """struct rtnl_link_ops: a link kind. Hooks left None are absent, as in C."""
+
+    kind: str
+    priv_factory: Callable[[], Any] | None = None  # stands for priv_size
+    setup: Callable[[NetDevice], None] | None = None
+    alloc: Callable[..., NetDevice] | None = None
+    validate: Callable[[dict, dict | None, list[str]], int] | None = None
+    newlink: Callable[[NetDevice, RtnlNewlinkParams, list[str]], None] | None = None
+    changelink: Callable[[NetDevice, dict, dict | None, list[str]], None] | None = None
+    dellink: Callable[[NetDevice, list[NetDevice] | None], None] | None = None
+    fill_info: Callable[[NetDevice], dict] | None = None
+    slave_kind: str | None = None  # the kind name uppers report in IFLA_INFO_SLAVE_KIND
+    fill_slave_info: Callable[[NetDevice, NetDevice], dict] | None = None
+    get_link_net: Callable[[NetDevice], Net] | None = None
+    get_num_tx_queues: Callable[[], int] | None = None
+    get_num_rx_queues: Callable[[], int] | None = None
+    peer_type: bool = False  # veth / netkit: a nested peer ifinfomsg (VETH_INFO_PEER ...)
+    netns_refund: bool = False
+    owner: str | None = None  # the module that registered the kind
+
+
+def rtnl_link_register(kernel: Kernel, ops: RtnlLinkOps) -> None:
+    """Add a kind; install the default dellink (unregister_netdevice_queue) when it has none."""
+    from netlife.kernel.dev import unregister_netdevice_queue
+
+    if ops.kind in kernel.link_ops:
+        raise KernelError(EEXIST)
+    if (ops.setup is not None or ops.alloc is not None) and ops.dellink is None:
+        ops.dellink = unregister_netdevice_queue
+    kernel.link_ops[ops.kind] = ops
+
+
+def rtnl_link_unregister(kernel: Kernel, ops: RtnlLinkOps) -> None:
+    """Remove the kind, wait for pending unregistrations, kill its links in every namespace."""
+    from netlife.kernel.dev import unregister_netdevice_many
+
+    kernel.link_ops.pop(ops.kind, None)
+    with kernel.pernet_ops_rwsem.write():
+        kernel.wait_event(lambda: kernel.dev_unreg_count == 0, "rtnl_lock_unregistering_all")
+        with rtnl_lock(kernel):
+            for net in kernel.live_nets():
+                kill: list[NetDevice] = []
+                for dev in net.devices():
+                    if dev.rtnl_link_ops is ops and not dev.unreg_list:
+                        ops.dellink(dev, kill)
+                unregister_netdevice_many(kernel, kill)
+
+
+# -- creation ---------------------------------------------------------------------------------
+
+
+def rtnl_create_link(
+    net: Net,
+    ifname: str,
+    name_assign_type: int,
+    ops: RtnlLinkOps,
+    tb: dict[str, Any],
+    extack: list[str],
+) -> NetDevice:
+    """net/core/rtnetlink.c:rtnl_create_link: allocate and pre-configure, not register."""
+    from netlife.kernel.dev_flags import dev_validate_mtu
+    from netlife.kernel.netdevice import NET_ADDR_SET, alloc_netdev_mqs, free_netdev
+
+    kernel = net.kernel
+    num_tx = tb.get("IFLA_NUM_TX_QUEUES") or (
+        ops.get_num_tx_queues() if ops.get_num_tx_queues else 1
+    )
+    num_rx = tb.get("IFLA_NUM_RX_QUEUES") or (
+        ops.get_num_rx_queues() if ops.get_num_rx_queues else 1
+    )
+    if num_tx < 1 or num_tx > 4096:
+        raise KernelError(EINVAL, "Invalid number of transmit queues")
+    if num_rx < 1 or num_rx > 4096:
+        raise KernelError(EINVAL, "Invalid number of receive queues")
+    if ops.alloc is not None:
+        dev = ops.alloc(kernel, tb, ifname, name_assign_type, num_tx, num_rx)
+    else:
+        priv = ops.priv_factory() if ops.priv_factory else None
+        dev = alloc_netdev_mqs(kernel, priv, ifname, name_assign_type, ops.setup, num_tx, num_rx)
+    if dev is None:
+        raise KernelError(ENOMEM)
+    dev.nd_net = net
+    dev.rtnl_link_ops = ops
+    dev.rtnl_link_initializing = True
+    try:
+        if "IFLA_MTU" in tb:
+            dev_validate_mtu(dev, tb["IFLA_MTU"])
+            dev.mtu = tb["IFLA_MTU"]
+        if "IFLA_ADDRESS" in tb:
+            dev.dev_addr = tb["IFLA_ADDRESS"]
+            dev.addr_assign_type = NET_ADDR_SET
+    except KernelError:
+        free_netdev(dev)
+        raise
+    if "IFLA_BROADCAST" in tb:
+        dev.broadcast = tb["IFLA_BROADCAST"]
+    if "IFLA_TXQLEN" in tb:
+        dev.tx_queue_len = tb["IFLA_TXQLEN"]
+    if "IFLA_LINKMODE" in tb:
+        dev.link_mode = tb["IFLA_LINKMODE"]
+    if "IFLA_GROUP" in tb:
+        dev.group = tb["IFLA_GROUP"]
+    return dev
+
+
+def rtnl_dev_combine_flags(dev: NetDevice, ifm: IfInfoMsg) -> int:
+    from netlife.kernel.dev_flags import dev_get_flags
+
+    flags = ifm.ifi_flags
+    if ifm.ifi_change:
+        flags = (flags & ifm.ifi_change) | (dev_get_flags(dev) & ~ifm.ifi_change)
+    return flags
+
+
+def rtnl_configure_link(dev: NetDevice, ifm: IfInfoMsg | None) -> None:
+    """Apply the request's flags, end the initializing phase, send the first RTM_NEWLINK."""
+    from netlife.kernel.dev_flags import __dev_change_flags, __dev_notify_flags
+
+    old_flags = dev.flags
+    if ifm is not None and (ifm.ifi_flags or ifm.ifi_change):
+        __dev_change_flags(dev, rtnl_dev_combine_flags(dev, ifm))
+    if dev.rtnl_link_initializing:
+        dev.rtnl_link_initializing = False
+        changed = ~0
+    else:
+        changed = old_flags ^ dev.flags
+    __dev_notify_flags(dev, old_flags, changed)
+
+
+def rtnl_link_get_net(src_net: Net, tb: dict[str, Any]) -> Net:
+    """IFLA_NET_NS_PID, then IFLA_NET_NS_FD, then IFLA_TARGET_NETNSID, else src_net."""
+    kernel = src_net.kernel
+    if "IFLA_NET_NS_PID" in tb:
+        net = kernel.pid_net(tb["IFLA_NET_NS_PID"])
+        if net is None:
+            raise KernelError(-3)  # -ESRCH
+        return net
+    if "IFLA_NET_NS_FD" in tb:
+        net = tb["IFLA_NET_NS_FD"]
+        if net is None or getattr(net, "dead", True):
+            raise KernelError(EINVAL)
+        return net
+    if "IFLA_TARGET_NETNSID" in tb:
+        net = src_net.get_net_ns_by_id(tb["IFLA_TARGET_NETNSID"])
+        if net is None:
+            raise KernelError(EINVAL, "Invalid target network namespace id")
+        return net
+    return src_net
+
+
+def find_ops(kernel: Kernel, kind: str) -> RtnlLinkOps | None:
+    ops = kernel.link_ops.get(kind)
+    if ops is None:
+        kernel.request_module(f"rtnl-link-{kind}")
+        ops = kernel.link_ops.get(kind)
+    return ops
+
+
+def __rtnl_newlink(net: Net, ifm: IfInfoMsg, extack: list[str]) -> None:
+    from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
+    from netlife.kernel.rtnl_setlink import rtnl_changelink
+
+    tb = ifm.attrs
+    linkinfo = tb.get("IFLA_LINKINFO") or {}
+    kind = linkinfo.get("IFLA_INFO_KIND")
+    ops = find_ops(net.kernel, kind) if kind else None
+    data = linkinfo.get("IFLA_INFO_DATA")
+    if ops is not None and ops.validate is not None:
+        err = ops.validate(tb, data, extack)
+        if err:
+            raise KernelError(err, extack[0] if extack else None)
+    tgt_net = rtnl_link_get_net(net, tb)
+    lookup_net = tgt_net if ifm.nlmsg_flags & NLM_F_CREATE and ifm.nlmsg_flags & NLM_F_EXCL else net
+    if ifm.ifi_index > 0:
+        dev = lookup_net.dev_get_by_index(ifm.ifi_index)
+    elif ifm.ifi_index < 0:
+        raise KernelError(EINVAL, "ifindex can't be negative")
+    elif "IFLA_IFNAME" in tb or "IFLA_ALT_IFNAME" in tb:
+        dev = lookup_net.dev_get_by_name(tb.get("IFLA_IFNAME") or tb.get("IFLA_ALT_IFNAME"))
+    else:
+        dev = None
+    if dev is not None:
+        if ifm.nlmsg_flags & NLM_F_EXCL:
+            raise KernelError(EEXIST)
+        if ifm.nlmsg_flags & NLM_F_REPLACE:
+            raise KernelError(EOPNOTSUPP)
+        rtnl_changelink(dev, net, ifm, ops, data, extack)
+        return
+    if not ifm.nlmsg_flags & NLM_F_CREATE:
+        raise KernelError(ENODEV)
+    if "IFLA_MAP" in tb or "IFLA_PROTINFO" in tb:
+        raise KernelError(EOPNOTSUPP)
+    if ops is None:
+        raise KernelError(EOPNOTSUPP, "Unknown device type")
+    rtnl_newlink_create(net, tgt_net, ifm, ops, data, extack)
+
+
+def rtnl_newlink_create(
+    net: Net,
+    tgt_net: Net,
+    ifm: IfInfoMsg,
+    ops: RtnlLinkOps,
+    data: dict | None,
+    extack: list[str],
+) -> None:
+    from netlife.kernel.dev import (
+        register_netdevice,
+        unregister_netdevice,
+        unregister_netdevice_many,
+    )
+    from netlife.kernel.netdevice import NET_NAME_ENUM, NET_NAME_USER, free_netdev
+    from netlife.kernel.rtnl_setlink import do_set_master
+
+    tb = ifm.attrs
+    if ops.alloc is None and ops.setup is None:
+        raise KernelError(EOPNOTSUPP)
+    if "IFLA_IFNAME" in tb:
+        ifname, assign = tb["IFLA_IFNAME"], NET_NAME_USER
+    else:
+        ifname, assign = f"{ops.kind}%d", NET_NAME_ENUM
+    link_net = None
+    if "IFLA_LINK_NETNSID" in tb:
+        link_net = net.get_net_ns_by_id(tb["IFLA_LINK_NETNSID"])
+        if link_net is None:
+            raise KernelError(EINVAL, "Unknown network namespace id")
+    peer_net = None
+    if ops.peer_type and data:
+        peer = data.get("VETH_INFO_PEER") or data.get("NETKIT_INFO_PEER")
+        if peer is not None and any(
+            k in peer.attrs for k in ("IFLA_NET_NS_PID", "IFLA_NET_NS_FD", "IFLA_TARGET_NETNSID")
+        ):
+            peer_net = rtnl_link_get_net(net, peer.attrs)
+    dev = rtnl_create_link(tgt_net, ifname, assign, ops, tb, extack)
+    dev.ifindex = ifm.ifi_index
+    params = RtnlNewlinkParams(net, link_net, peer_net, tb, data, ifm)
+    try:
+        if ops.newlink is not None:
+            ops.newlink(dev, params, extack)
+        else:
+            register_netdevice(dev)
+    except KernelError:
+        free_netdev(dev)
+        raise
+    try:
+        rtnl_configure_link(dev, ifm)
+        if "IFLA_MASTER" in tb:
+            do_set_master(dev, tb["IFLA_MASTER"], extack)
+    except KernelError:
+        if ops.newlink is not None:
+            kill: list[NetDevice] = []
+            ops.dellink(dev, kill)
+            unregister_netdevice_many(net.kernel, kill)
+        else:
+            unregister_netdevice(dev)
+        raise
+
+
+def rtnl_newlink(net: Net, ifm: IfInfoMsg) -> None:
+    """Serve RTM_NEWLINK from a requester in `net`. Returns after the todo has run."""
+    kernel = net.kernel
+    extack: list[str] = []
+    linkinfo = ifm.attrs.get("IFLA_LINKINFO") or {}
+    kind = linkinfo.get("IFLA_INFO_KIND")
+    if kind and kind not in kernel.link_ops:
+        kernel.request_module(f"rtnl-link-{kind}")  # outside RTNL, as rtnl_newlink does
+    try:
+        with rtnl_lock(kernel):
+            __rtnl_newlink(net, ifm, extack)
+    except KernelError as err:
+        if err.extack is None and extack:
+            err.extack = extack[0]
+        raise
+
+
+def rtnl_delete_link(dev: NetDevice, portid: int, nlh: IfInfoMsg | None) -> None:
+    from netlife.kernel.dev import unregister_netdevice_many_notify
+
+    ops = dev.rtnl_link_ops
+    if ops is None or ops.dellink is None:
+        raise KernelError(EOPNOTSUPP)
+    kill: list[NetDevice] = []
+    ops.dellink(dev, kill)
+    unregister_netdevice_many_notify(dev.kernel, kill, portid, nlh)
+
+
+def rtnl_dellink(net: Net, ifm: IfInfoMsg) -> None:
+    """Serve RTM_DELLINK; RTNL is released (and the todo waited for) before the ack."""
+    kernel = net.kernel
+    with rtnl_lock(kernel):
+        tb = ifm.attrs
+        tgt = net
+        if "IFLA_TARGET_NETNSID" in tb:
+            tgt = net.get_net_ns_by_id(tb["IFLA_TARGET_NETNSID"])
+            if tgt is None:
+                raise KernelError(EINVAL, "Invalid target network namespace id")
+        if ifm.ifi_index > 0:
+            dev = tgt.dev_get_by_index(ifm.ifi_index)
+        elif "IFLA_IFNAME" in tb or "IFLA_ALT_IFNAME" in tb:
+            dev = tgt.dev_get_by_name(tb.get("IFLA_IFNAME") or tb.get("IFLA_ALT_IFNAME"))
+        elif "IFLA_GROUP" in tb:
+            rtnl_group_dellink(tgt, tb["IFLA_GROUP"])
+            return
+        else:
+            raise KernelError(EINVAL)
+        if dev is None:
+            raise KernelError(ENODEV)
+        rtnl_delete_link(dev, ifm.attrs.get("portid", 0), ifm)
+
+
+def rtnl_group_dellink(net: Net, group: int) -> None:
+    from netlife.kernel.dev import unregister_netdevice_many
+
+    if group == 0:
+        raise KernelError(EPERM)
+    members = [dev for dev in net.devices() if dev.group == group]
+    if not members:
+        raise KernelError(ENODEV)
+    if any(dev.rtnl_link_ops is None or dev.rtnl_link_ops.dellink is None for dev in members):
+        raise KernelError(EOPNOTSUPP)
+    kill: list[NetDevice] = []
+    for dev in members:
+        if not dev.unreg_list:
+            dev.rtnl_link_ops.dellink(dev, kill)
+    unregister_netdevice_many(net.kernel, kill)
+
+
+def rtnl_getlink(net: Net, ifm: IfInfoMsg) -> list[IfInfoMsg]:
+    """RTM_GETLINK: one device, or with NLM_F_DUMP every device in ifindex order."""
+    from netlife.kernel.if_link import NLM_F_DUMP, RTM_NEWLINK
+    from netlife.kernel.rtnl_notify import rtnl_fill_ifinfo
+
+    tb = ifm.attrs
+    tgt = net
+    if "IFLA_TARGET_NETNSID" in tb:
+        tgt = net.get_net_ns_by_id(tb["IFLA_TARGET_NETNSID"])
+        if tgt is None:
+            raise KernelError(EINVAL, "Invalid target network namespace id")
+    if ifm.nlmsg_flags & NLM_F_DUMP == NLM_F_DUMP:
+        devs = sorted(tgt.index_hash.items())
+        kind = (tb.get("IFLA_LINKINFO") or {}).get("IFLA_INFO_KIND")
+        master = tb.get("IFLA_MASTER")
+        out = []
+        for _, dev in devs:
+            if kind and (dev.rtnl_link_ops is None or dev.rtnl_link_ops.kind != kind):
+                continue
+            if master is not None and master_ifindex(dev) != master:
+                continue
+            out.append(rtnl_fill_ifinfo(dev, RTM_NEWLINK, 0, ref_net=net))
+        return out
+    if ifm.ifi_index > 0:
+        dev = tgt.dev_get_by_index(ifm.ifi_index)
+    elif "IFLA_IFNAME" in tb or "IFLA_ALT_IFNAME" in tb:
+        dev = tgt.dev_get_by_name(tb.get("IFLA_IFNAME") or tb.get("IFLA_ALT_IFNAME"))
+    else:
+        raise KernelError(EINVAL)
+    if dev is None:
+        raise KernelError(ENODEV)
+    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, 0, ref_net=net)]
+
+
+def master_ifindex(dev: NetDevice) -> int:
+    for upper, adj in dev.adj_upper.items():
+        if adj.master:
+            return upper.ifindex
+    return 0
