@@ -104,11 +104,15 @@ class Kernel:
         self._kaddr = 0xFFFF888100000000
         self._next_inum = INIT_NET_INUM
         self.dev_boot_done = False
+        self.allocated: dict[int, NetDevice] = {}  # live (not freed) devices by kernel address
         self.current = None
         self.init_net = Net(self, self._alloc_inum())
         self.current = Task("swapper/0", 0, self.init_net)
         self.netdev_chain.register(rtnetlink_notifier())
         from netlife.kernel.netns_lifecycle import net_dev_init
+        from netlife.kernel.sysfs import Sysfs
+
+        self.sysfs = Sysfs(self)
 
         net_dev_init(self)
         self.dev_boot_done = True
@@ -158,7 +162,12 @@ class Kernel:
 
         return request_module(self, alias)
 
+    def live_devices(self) -> list[NetDevice]:
+        """Every allocated, not yet freed net_device (the ref_tracker debugfs directory)."""
+        return list(self.allocated.values())
+
     def on_free(self, dev: NetDevice) -> None:
+        self.allocated.pop(dev.kaddr, None)
         for hook in self.on_free_hooks:
             hook(dev)
 

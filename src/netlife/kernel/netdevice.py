@@ -345,6 +345,7 @@ def alloc_netdev_mqs(
         kernel.printk.pr_err("alloc_netdev: Unable to allocate device with zero RX queues")
         return None
     dev = NetDevice(kernel, name, kernel.next_kaddr())
+    kernel.allocated[dev.kaddr] = dev
     dev.priv = priv
     if setup is not None:
         setup(dev)
