@@ -116,6 +116,8 @@ class Kernel:
 
         net_dev_init(self)
         self.dev_boot_done = True
+        # Callers of the Python API act as one process in init_net.
+        self.current = Task("netlife", 1, self.init_net)
 
     # -- identities ---------------------------------------------------------------------------
 

@@ -1,0 +1,7 @@
+"""`python -m netlife`."""
+
+import sys
+
+from netlife.cli import main
+
+sys.exit(main())

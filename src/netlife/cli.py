@@ -1,0 +1,104 @@
+"""The command line: `netlife demo | run | shell | ip | conform`.
+
+Model-only front end. Exit status: 0 success; the script's or command's own status; 2 usage
+errors; 70 when netlife itself failed (a bug: the message says what reproduces it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from netlife.demo import main as demo_main
+
+    return demo_main(sys.stdout, args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from netlife.scenario.run import run_file
+
+    return run_file(
+        args.file,
+        json_out=args.json,
+        stop_on_error=args.stop_on_error,
+        machine=args.machine,
+        out=sys.stdout,
+    )
+
+
+def _cmd_shell(args: argparse.Namespace) -> int:
+    from netlife.scenario.run import interactive
+
+    return interactive(machine=args.machine)
+
+
+def _cmd_ip(args: argparse.Namespace) -> int:
+    from netlife.scenario.state import run_ip_with_state
+
+    return run_ip_with_state(args.state, args.argv, machine=args.machine)
+
+
+def _cmd_conform(args: argparse.Namespace) -> int:
+    from netlife.conform.cli import conform_main
+
+    return conform_main(args.cases, model_only=args.model_only)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netlife",
+        description="An executable model of Linux network-device lifetime.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="play the seed scenario on the built-in default machine")
+    p.add_argument(
+        "--before-fix",
+        action="store_true",
+        help="only the kernel as it was before the netkit notifier commit",
+    )
+    p.add_argument("--after-fix", action="store_true", help="only the kernel with the notifier")
+    p.set_defaults(func=_cmd_demo)
+    p = sub.add_parser("run", help="play a scenario script and print its transcript")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the JSON record instead")
+    p.add_argument("--stop-on-error", action="store_true")
+    p.add_argument("--machine", help="machine profile (TOML); default: the built-in machine")
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("shell", help="an interactive root shell on the simulated host")
+    p.add_argument("--machine")
+    p.set_defaults(func=_cmd_shell)
+    p = sub.add_parser("ip", help="one `ip` command against a saved host (--state FILE)")
+    p.add_argument("--state", required=True, help="JSON snapshot of the host (created if absent)")
+    p.add_argument("--machine")
+    p.add_argument("argv", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_ip)
+    p = sub.add_parser("conform", help="run case files on the model and the real kernel")
+    p.add_argument("cases", nargs="+")
+    p.add_argument("--model-only", action="store_true")
+    p.set_defaults(func=_cmd_conform)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        sys.stderr.write(
+            "netlife: internal error (a netlife bug); please report with the command:\n"
+        )
+        sys.stderr.write(f"  netlife {' '.join(sys.argv[1:] if argv is None else argv)}\n")
+        sys.stderr.write(traceback.format_exc())
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())
