@@ -12,6 +12,7 @@ from netlife.kernel.if_link import ARPHRD_LOOPBACK, IFF_LOOPBACK
 from netlife.kernel.module import Module
 from netlife.kernel.net_namespace import Net
 from netlife.kernel.netdevice import (
+    GSO_MAX_SIZE,
     IFF_LIVE_ADDR_CHANGE,
     IFF_NO_QUEUE,
     NET_NAME_PREDICTABLE,
@@ -37,6 +38,7 @@ def loopback_setup(dev: NetDevice) -> None:
     dev.flags = IFF_LOOPBACK
     dev.priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE
     dev.netns_immutable = True
+    dev.tso_max_size = GSO_MAX_SIZE
     dev.needs_free_netdev = True
     dev.priv_destructor = loopback_dev_free
 

@@ -18,6 +18,7 @@ from netlife.kernel.module import Module
 from netlife.kernel.net_namespace import Net
 from netlife.kernel.netdevice import (
     ETH_MAX_MTU,
+    GSO_MAX_SIZE,
     IFF_LIVE_ADDR_CHANGE,
     IFF_NO_QUEUE,
     NET_ADDR_RANDOM,
@@ -84,6 +85,7 @@ def veth_setup(dev: NetDevice) -> None:
     dev.needs_free_netdev = True
     dev.priv_destructor = veth_dev_free
     dev.max_mtu = ETH_MAX_MTU
+    dev.tso_max_size = GSO_MAX_SIZE
     dev.tx_queue_len = 0
 
 

@@ -238,6 +238,7 @@ def unregister_netdevice_many_notify(
     kernel.synchronize_net()
 
     for dev in batch:
+        dev.qdisc = "noop"  # dev_shutdown: the qdiscs go before NETDEV_UNREGISTER
         kernel.dev_memory_provider_uninstall(dev)
         call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
         skb = None
@@ -277,10 +278,40 @@ def net_set_todo(kernel: Kernel, dev: NetDevice) -> None:
     dev.todo = True
 
 
+# -- rx handlers ------------------------------------------------------------------------------
+
+
+def netdev_is_rx_handler_busy(dev: NetDevice) -> bool:
+    """net/core/dev.c: a device has at most one rx_handler (macvlan port, bridge port ...)."""
+    ASSERT_RTNL(dev.kernel)
+    return dev.rx_handler is not None
+
+
+def netdev_rx_handler_register(dev: NetDevice, rx_handler_data: object) -> None:
+    """net/core/dev.c:netdev_rx_handler_register: -EBUSY when another handler is installed.
+
+    The model keeps only rx_handler_data (the port structure); the handler function itself
+    carries no lifetime state.
+    """
+    from netlife.kernel.errors import EBUSY
+
+    if netdev_is_rx_handler_busy(dev):
+        raise KernelError(EBUSY)
+    dev.rx_handler = rx_handler_data
+
+
+def netdev_rx_handler_unregister(dev: NetDevice) -> None:
+    ASSERT_RTNL(dev.kernel)
+    dev.rx_handler = None
+
+
 __all__ = [
     "NETREG_UNREGISTERING",
     "dev_alloc_name",
     "dev_get_valid_name",
+    "netdev_is_rx_handler_busy",
+    "netdev_rx_handler_register",
+    "netdev_rx_handler_unregister",
     "register_netdev",
     "register_netdevice",
     "unregister_netdev",

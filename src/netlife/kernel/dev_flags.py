@@ -146,8 +146,10 @@ def dev_get_flags(dev: NetDevice) -> int:
     if dev.allmulti:
         flags |= IFF_ALLMULTI
     if dev.start:
+        if dev.operstate in (IF_OPER_UP, 0):  # netif_oper_up: UP or UNKNOWN
+            flags |= IFF_RUNNING
         if dev.carrier:
-            flags |= IFF_RUNNING | (1 << 16)  # IFF_LOWER_UP
+            flags |= 1 << 16  # IFF_LOWER_UP
         if dev.operstate == IF_OPER_DORMANT:
             flags |= 1 << 17  # IFF_DORMANT
     return flags
@@ -284,6 +286,7 @@ def netif_carrier_on(dev: NetDevice) -> None:
         dev.carrier = True
         if dev.reg_state == NETREG_UNINITIALIZED:
             return
+        dev.carrier_up_count += 1
         linkwatch_fire_event(dev)
 
 
@@ -292,6 +295,7 @@ def netif_carrier_off(dev: NetDevice) -> None:
         dev.carrier = False
         if dev.reg_state == NETREG_UNINITIALIZED:
             return
+        dev.carrier_down_count += 1
         linkwatch_fire_event(dev)
 
 
@@ -378,3 +382,19 @@ def netdev_state_change(dev: NetDevice) -> None:
     if dev.flags & IFF_UP:
         call_netdevice_notifiers(NETDEV_CHANGE, dev)
         rtmsg_ifinfo(RTM_NEWLINK, dev, 0)
+
+
+def netif_oper_up(dev: NetDevice) -> bool:
+    """include/linux/netdevice.h:netif_oper_up: operstate UP or UNKNOWN."""
+    return dev.operstate in (IF_OPER_UP, 0)
+
+
+def netif_stacked_transfer_operstate(rootdev: NetDevice, dev: NetDevice) -> None:
+    """net/core/dev.c: a stacked device (macvlan, VLAN) takes its lower's carrier.
+
+    The kernel also copies the dormant and testing bits; the model has no such states.
+    """
+    if rootdev.carrier:
+        netif_carrier_on(dev)
+    else:
+        netif_carrier_off(dev)

@@ -55,14 +55,19 @@ def _call_one(nb: NotifierBlock, val: int, dev: NetDevice) -> int:
 
 
 def _replay_register(nb: NotifierBlock, nets: list[Net]) -> int:
-    """call_netdevice_register_net_notifiers for each net; unwind in reverse on failure."""
-    visited: list[NetDevice] = []
-    for net in nets:
+    """call_netdevice_register_net_notifiers for each net. On failure the failing namespace's
+    earlier devices are unwound in reverse, then the earlier namespaces in reverse order, each
+    in list order (call_netdevice_unregister_net_notifiers walks forward)."""
+    for i, net in enumerate(nets):
+        visited: list[NetDevice] = []
         for dev in net.devices():
             err = _call_one(nb, NETDEV_REGISTER, dev)
             if err:
                 for done in reversed(visited):
                     _call_unregister_notifiers(nb, done)
+                for earlier in reversed(nets[:i]):
+                    for done in earlier.devices():
+                        _call_unregister_notifiers(nb, done)
                 return err
             visited.append(dev)
             if dev.flags & IFF_UP:

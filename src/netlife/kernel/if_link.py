@@ -35,28 +35,6 @@ IFF_LOWER_UP = 1 << 16
 IFF_DORMANT = 1 << 17
 IFF_ECHO = 1 << 18
 
-# The order iproute2's print_link_flags() walks the bits in (lib/ll_flags / ipaddress.c).
-IFF_NAMES = (
-    (IFF_LOOPBACK, "LOOPBACK"),
-    (IFF_BROADCAST, "BROADCAST"),
-    (IFF_POINTOPOINT, "POINTOPOINT"),
-    (IFF_MULTICAST, "MULTICAST"),
-    (IFF_NOARP, "NOARP"),
-    (IFF_ALLMULTI, "ALLMULTI"),
-    (IFF_PROMISC, "PROMISC"),
-    (IFF_NOTRAILERS, "NOTRAILERS"),
-    (IFF_DEBUG, "DEBUG"),
-    (IFF_DYNAMIC, "DYNAMIC"),
-    (IFF_AUTOMEDIA, "AUTOMEDIA"),
-    (IFF_PORTSEL, "PORTSEL"),
-    (IFF_MASTER, "MASTER"),
-    (IFF_SLAVE, "SLAVE"),
-    (IFF_UP, "UP"),
-    (IFF_LOWER_UP, "LOWER_UP"),
-    (IFF_DORMANT, "DORMANT"),
-    (IFF_ECHO, "ECHO"),
-)
-
 # The flags userspace may change through ifi_flags/ifi_change (net/core/dev.c:__dev_change_flags).
 IFF_USER_CHANGEABLE = (
     IFF_UP

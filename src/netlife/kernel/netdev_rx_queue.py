@@ -36,3 +36,34 @@ def netif_get_rx_queue(dev: NetDevice, index: int) -> NetdevRxQueue:
     if dev._rx is None:
         dev._rx = [NetdevRxQueue(dev, i) for i in range(dev.num_rx_queues)]
     return dev._rx[index]
+
+
+def get_netdev_rx_queue_index(rxq: NetdevRxQueue) -> int:
+    """include/net/netdev_rx_queue.h: the queue's index in its device's _rx array."""
+    return rxq.index
+
+
+def netif_set_real_num_rx_queues(dev: NetDevice, rxq: int) -> int:
+    """net/core/dev.c:netif_set_real_num_rx_queues: 0, or -EINVAL outside 1..num_rx_queues."""
+    if rxq < 1 or rxq > dev.num_rx_queues:
+        return -22  # -EINVAL
+    dev.real_num_rx_queues = rxq
+    return 0
+
+
+class NetdevQueueMgmtOps:
+    """struct netdev_queue_mgmt_ops (include/net/netdev_queues.h): the hooks queue leasing and
+    memory providers use. None means the driver has none; a driver that sets dev.queue_mgmt_ops
+    to any object is "ops locked" (netdev_need_ops_lock)."""
+
+    __slots__ = ("ndo_queue_create", "ndo_queue_start", "ndo_queue_stop")
+
+    def __init__(
+        self,
+        ndo_queue_create: Any = None,
+        ndo_queue_start: Any = None,
+        ndo_queue_stop: Any = None,
+    ) -> None:
+        self.ndo_queue_create = ndo_queue_create  # (dev) -> new queue index or -errno
+        self.ndo_queue_start = ndo_queue_start  # (dev, idx) -> 0 or -errno
+        self.ndo_queue_stop = ndo_queue_stop  # (dev, idx) -> 0 or -errno

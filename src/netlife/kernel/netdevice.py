@@ -27,6 +27,12 @@ ETH_ALEN = 6
 ETH_DATA_LEN = 1500
 ETH_MIN_MTU = 68
 ETH_MAX_MTU = 0xFFFF
+TSO_LEGACY_MAX_SIZE = 65536
+GSO_MAX_SIZE = (
+    512 * 1024 - 8
+)  # BIG TCP on 64-bit: what netif_set_tso_max_size(dev, GSO_MAX_SIZE) sets
+GSO_MAX_SEGS = 65535
+GSO_LEGACY_MAX_SIZE = 65536
 
 # enum netdev_name_assign_type / addr_assign_type (include/uapi/linux/netdevice.h)
 NET_NAME_UNKNOWN = 0
@@ -116,6 +122,8 @@ class NetDevice:
         "altnames",
         "broadcast",
         "carrier",
+        "carrier_down_count",
+        "carrier_up_count",
         "dev_addr",
         "dev_registered_tracker",
         "dismantle",
@@ -164,6 +172,7 @@ class NetDevice:
         "rx_handler",
         "start",
         "todo",
+        "tso_max_size",
         "tx_queue_len",
         "type",
         "unreg_list",
@@ -202,6 +211,9 @@ class NetDevice:
         self.present = False  # __LINK_STATE_PRESENT
         self.start = False  # __LINK_STATE_START (netif_running)
         self.carrier = True  # !__LINK_STATE_NOCARRIER
+        self.carrier_up_count = 0  # netif_carrier_on/off of a registered device
+        self.carrier_down_count = 0
+        self.tso_max_size = TSO_LEGACY_MAX_SIZE  # netif_set_tso_max_size
         self.operstate = IF_OPER_UNKNOWN
         self.link_mode = IF_LINK_MODE_DEFAULT
         self.linkwatch_pending = False
@@ -411,6 +423,14 @@ def free_netdev(dev: NetDevice) -> None:
         state != NETREG_UNREGISTERED,
         "free-registered",
         f"free_netdev({dev.name}) in state {state.name}",
+    )
+    # A registered rtnl_link_ops device is freed by the core (needs_free_netdev in the todo);
+    # the driver freeing one itself breaks netdevices.rst's rule.
+    kernel.printk.WARN_ON(
+        dev.rtnl_link_ops is not None and not dev.needs_free_netdev,
+        "rtnl-link-ops-freed-by-driver",
+        f"free_netdev({dev.name}): {dev.rtnl_link_ops.kind if dev.rtnl_link_ops else ''} "
+        "device freed directly by its driver",
     )
     if dev.refcnt_tracker.trackers:
         holders = ", ".join(h for h, _ in dev.refcnt_tracker.holders())

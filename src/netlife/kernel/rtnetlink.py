@@ -65,6 +65,14 @@ def rtnl_lock(kernel: Kernel) -> _RtnlGuard:
 
 
 def __rtnl_unlock(kernel: Kernel) -> None:
+    """Release RTNL without running the todo; queued unregistrations would be left to whoever
+    unlocks next, so the kernel warns (net/core/rtnetlink.c:__rtnl_unlock)."""
+    kernel.printk.WARN_ON(
+        bool(kernel.net_todo_list),
+        "unlock-with-todo",
+        "__rtnl_unlock: net_todo_list not empty: "
+        + ", ".join(dev.name for dev in kernel.net_todo_list),
+    )
     kernel.rtnl_owner = None
 
 
@@ -255,11 +263,9 @@ def rtnl_link_get_net(src_net: Net, tb: dict[str, Any]) -> Net:
 
 
 def find_ops(kernel: Kernel, kind: str) -> RtnlLinkOps | None:
-    ops = kernel.link_ops.get(kind)
-    if ops is None:
-        kernel.request_module(f"rtnl-link-{kind}")
-        ops = kernel.link_ops.get(kind)
-    return ops
+    """rtnl_link_ops_get under RTNL: rtnl_newlink already tried request_module, outside RTNL
+    (loading a module takes RTNL itself), so a kind still missing here is unknown."""
+    return kernel.link_ops.get(kind)
 
 
 def __rtnl_newlink(net: Net, ifm: IfInfoMsg, extack: list[str]) -> None:

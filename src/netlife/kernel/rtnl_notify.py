@@ -16,7 +16,36 @@ from netlife.kernel.if_link import (
     RTM_NEWLINK,
     IfInfoMsg,
 )
+from netlife.kernel.netdevice import GSO_LEGACY_MAX_SIZE, GSO_MAX_SEGS
 from netlife.kernel.notifier import NOTIFY_DONE, NetdevCmd, NotifierBlock
+
+# struct rtnl_link_stats64: the model moves no packets, so every counter reads 0.
+_STATS64 = (
+    "rx_packets",
+    "tx_packets",
+    "rx_bytes",
+    "tx_bytes",
+    "rx_errors",
+    "tx_errors",
+    "rx_dropped",
+    "tx_dropped",
+    "multicast",
+    "collisions",
+    "rx_length_errors",
+    "rx_over_errors",
+    "rx_crc_errors",
+    "rx_frame_errors",
+    "rx_fifo_errors",
+    "rx_missed_errors",
+    "tx_aborted_errors",
+    "tx_carrier_errors",
+    "tx_fifo_errors",
+    "tx_heartbeat_errors",
+    "tx_window_errors",
+    "rx_compressed",
+    "tx_compressed",
+    "rx_nohandler",
+)
 
 if TYPE_CHECKING:
     from netlife.kernel.net_namespace import Net
@@ -53,8 +82,21 @@ def rtnl_fill_ifinfo(
         "IFLA_PROMISCUITY": dev.promiscuity,
         "IFLA_ALLMULTI": dev.allmulti,
         "IFLA_NUM_TX_QUEUES": dev.num_tx_queues,
+        "IFLA_GSO_MAX_SEGS": GSO_MAX_SEGS,
+        "IFLA_GSO_MAX_SIZE": GSO_LEGACY_MAX_SIZE,
+        "IFLA_GRO_MAX_SIZE": GSO_LEGACY_MAX_SIZE,
+        "IFLA_GSO_IPV4_MAX_SIZE": GSO_LEGACY_MAX_SIZE,
+        "IFLA_GRO_IPV4_MAX_SIZE": GSO_LEGACY_MAX_SIZE,
+        "IFLA_TSO_MAX_SIZE": dev.tso_max_size,
+        "IFLA_TSO_MAX_SEGS": GSO_MAX_SEGS,
         "IFLA_NUM_RX_QUEUES": dev.num_rx_queues,
         "IFLA_CARRIER": int(dev.carrier),
+        "IFLA_CARRIER_CHANGES": dev.carrier_up_count + dev.carrier_down_count,
+        "IFLA_CARRIER_UP_COUNT": dev.carrier_up_count,
+        "IFLA_CARRIER_DOWN_COUNT": dev.carrier_down_count,
+        "IFLA_PROTO_DOWN": 0,
+        "IFLA_STATS64": dict.fromkeys(_STATS64, 0),
+        "IFLA_AF_SPEC": {"AF_INET6": {"IFLA_INET6_ADDR_GEN_MODE": 0}},  # eui64
     }
     iflink = dev_get_iflink(dev)
     if dev.ifindex != iflink:

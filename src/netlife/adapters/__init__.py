@@ -1,0 +1,6 @@
+"""Adapters between the model and outside libraries; they import netlife.kernel only.
+
+pyroute2_msg.py converts link messages between the model's IfInfoMsg and pyroute2's ifinfmsg
+(from_pyroute2, to_pyroute2): real-kernel dumps become model messages the `ip` printer can print,
+and model messages become what unmodified pyroute2 programs expect to receive.
+"""
