@@ -82,7 +82,7 @@ class Kernel:
         self.net_todo_list: list[NetDevice] = []
         self.dev_unreg_count = 0
         self.todo_waits: set[TodoWait] = set()
-        self.linkwatch_list: list[NetDevice] = []
+        self.linkwatch_list: dict[NetDevice, None] = {}  # lweventlist: ordered, O(1) removal
         self.linkwatch_scheduled = False
         self.link_monitors: list[Callable[[Net, Any], None]] = []
         self.notifier_trace: list[tuple[int, str]] | None = None
@@ -192,7 +192,9 @@ class Kernel:
         self.todo_waits.add(wait)
         report = hang_report(self, wait)
         self.hangs.append(report)
-        raise Hang(report)
+        hang = Hang(report)
+        hang.wait = wait
+        raise hang
 
     def wait_event(self, cond: Callable[[], bool], what: str) -> None:
         """Sleep (uninterruptibly) until cond holds; hung-task warnings every 120 s meanwhile."""

@@ -20,14 +20,22 @@ from netlife.kernel.if_link import (
     IF_OPER_UP,
     IFF_ALLMULTI,
     IFF_AUTOMEDIA,
+    IFF_BROADCAST,
     IFF_DEBUG,
+    IFF_DORMANT,
     IFF_DYNAMIC,
+    IFF_ECHO,
+    IFF_LOOPBACK,
+    IFF_LOWER_UP,
+    IFF_MASTER,
     IFF_MULTICAST,
     IFF_NOARP,
     IFF_NOTRAILERS,
+    IFF_POINTOPOINT,
     IFF_PORTSEL,
     IFF_PROMISC,
     IFF_RUNNING,
+    IFF_SLAVE,
     IFF_UP,
     RTM_NEWLINK,
 )
@@ -137,6 +145,19 @@ _SETTABLE = (
     | IFF_AUTOMEDIA
 )
 
+# include/linux/netdevice.h:IFF_VOLATILE: state bits the driver owns; a flags change keeps them.
+IFF_VOLATILE = (
+    IFF_LOOPBACK
+    | IFF_POINTOPOINT
+    | IFF_BROADCAST
+    | IFF_ECHO
+    | IFF_MASTER
+    | IFF_SLAVE
+    | IFF_RUNNING
+    | IFF_LOWER_UP
+    | IFF_DORMANT
+)
+
 
 def dev_get_flags(dev: NetDevice) -> int:
     """net/core/dev.c:dev_get_flags: what userspace sees in ifi_flags."""
@@ -158,7 +179,9 @@ def dev_get_flags(dev: NetDevice) -> int:
 def __dev_change_flags(dev: NetDevice, flags: int, extack: list[str] | None = None) -> None:
     ASSERT_RTNL(dev.kernel)
     old_flags = dev.flags
-    dev.flags = (flags & _SETTABLE) | (dev.flags & (IFF_UP | IFF_PROMISC | IFF_ALLMULTI))
+    dev.flags = (flags & _SETTABLE) | (
+        dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI)
+    )
     if (old_flags ^ flags) & IFF_UP:
         if old_flags & IFF_UP:
             __dev_close_many([dev])
@@ -176,7 +199,7 @@ def __dev_notify_flags(dev: NetDevice, old_flags: int, gchanges: int) -> None:
         rtmsg_ifinfo(RTM_NEWLINK, dev, gchanges)
     if changes & IFF_UP:
         call_netdevice_notifiers(NETDEV_UP if dev.flags & IFF_UP else NETDEV_DOWN, dev)
-    if dev.flags & IFF_UP and changes & ~(IFF_UP | IFF_PROMISC | IFF_ALLMULTI):
+    if dev.flags & IFF_UP and changes & ~(IFF_UP | IFF_PROMISC | IFF_ALLMULTI | IFF_VOLATILE):
         call_netdevice_notifiers(NETDEV_CHANGE, dev)
 
 
@@ -309,7 +332,7 @@ def linkwatch_fire_event(dev: NetDevice) -> None:
         return
     kernel = dev.kernel
     dev.linkwatch_pending = netdev_hold(dev, "linkwatch_add_event")
-    kernel.linkwatch_list.append(dev)
+    kernel.linkwatch_list[dev] = None
     if not kernel.linkwatch_scheduled:
         kernel.linkwatch_scheduled = True
         kernel.clock.queue_work(lambda: linkwatch_event(kernel), "linkwatch_event")
@@ -328,7 +351,7 @@ def linkwatch_event(kernel: Kernel) -> None:
 
 
 def linkwatch_run_queue(kernel: Kernel) -> None:
-    pending, kernel.linkwatch_list = kernel.linkwatch_list, []
+    pending, kernel.linkwatch_list = kernel.linkwatch_list, {}
     for dev in pending:
         linkwatch_do_dev(dev)
 
@@ -336,8 +359,7 @@ def linkwatch_run_queue(kernel: Kernel) -> None:
 def linkwatch_sync_dev(dev: NetDevice) -> None:
     """Run this device's pending event now (netdev_run_todo, before waiting for references)."""
     kernel = dev.kernel
-    if dev.linkwatch_pending and dev in kernel.linkwatch_list:
-        kernel.linkwatch_list.remove(dev)
+    if dev.linkwatch_pending and kernel.linkwatch_list.pop(dev, True) is None:
         linkwatch_do_dev(dev)
 
 

@@ -74,6 +74,7 @@ class TodoWait:
     __slots__ = (
         "devices",
         "kernel",
+        "on_done",
         "rebroadcast_time",
         "remaining",
         "started",
@@ -86,6 +87,7 @@ class TodoWait:
         self.kernel = kernel
         self.devices = devices  # all of this batch, for the report
         self.remaining = devices
+        self.on_done: list = []  # continuations of a task that gave up waiting (Hang)
         self.timer = None
         self.wait_ms = 0
         self.rebroadcast_time = self.warning_time = kernel.clock.now
@@ -163,6 +165,8 @@ class TodoWait:
         self.run_free()
         if not self.remaining:
             self.kernel.todo_waits.discard(self)
+            for fn in self.on_done:
+                fn()
             return
         clock = self.kernel.clock
         timeout = self.kernel.sysctl["net.core.netdev_unregister_timeout_secs"] * NSEC_PER_SEC

@@ -89,3 +89,4 @@ class Hang(Exception):
     def __init__(self, report: object) -> None:
         super().__init__(str(report))
         self.report = report
+        self.wait: object = None  # the TodoWait that goes on, when the wait was for references

@@ -37,32 +37,66 @@ class PernetOperations:
     device: bool = True
 
 
-def _undo(kernel: Kernel, ops_list: list[PernetOperations], nets: list[Net]) -> None:
-    """ops_undo_list: pre_exit, grace period, exit_rtnl batch, exit, exit_batch (reverse)."""
+def _undo_phases(
+    kernel: Kernel, ops_list: list[PernetOperations], nets: list[Net]
+) -> list[Callable[[], None]]:
+    """ops_undo_list as steps: pre_exit, grace period, exit_rtnl batch, exit, exit_batch."""
     from netlife.kernel.dev import unregister_netdevice_many
     from netlife.kernel.rtnetlink import rtnl_lock
 
     rev = list(reversed(ops_list))
-    for ops in rev:
-        if ops.pre_exit is not None:
-            for net in nets:
-                ops.pre_exit(net)
-    kernel.synchronize_net()
-    if any(ops.exit_rtnl is not None for ops in rev):
-        with rtnl_lock(kernel):
-            kill: list[NetDevice] = []
-            for ops in rev:
-                if ops.exit_rtnl is not None:
-                    for net in nets:
-                        ops.exit_rtnl(net, kill)
-            unregister_netdevice_many(kernel, kill)
-    for ops in rev:
-        if ops.exit is not None:
-            for net in nets:
-                ops.exit(net)
+
+    def pre_exit() -> None:
+        for ops in rev:
+            if ops.pre_exit is not None:
+                for net in nets:
+                    ops.pre_exit(net)
+        kernel.synchronize_net()
+
+    def exit_rtnl() -> None:
+        if any(ops.exit_rtnl is not None for ops in rev):
+            with rtnl_lock(kernel):
+                kill: list[NetDevice] = []
+                for ops in rev:
+                    if ops.exit_rtnl is not None:
+                        for net in nets:
+                            ops.exit_rtnl(net, kill)
+                unregister_netdevice_many(kernel, kill)
+
+    def exits() -> None:
+        for ops in rev:
+            if ops.exit is not None:
+                for net in nets:
+                    ops.exit(net)
+
+    phases: list[Callable[[], None]] = [pre_exit, exit_rtnl, exits]
     for ops in rev:
         if ops.exit_batch is not None:
-            ops.exit_batch(nets)
+            phases.append(lambda ops=ops: ops.exit_batch(nets))
+    return phases
+
+
+def _run_phases(phases: list[Callable[[], None]], on_done: Callable[[], None]) -> bool:
+    """Run the steps in order. A step that hangs in netdev_run_todo leaves the rest to run when
+    that wait ends (the worker sleeps there); returns False then."""
+    from netlife.kernel.errors import Hang
+
+    while phases:
+        phase = phases.pop(0)
+        try:
+            phase()
+        except Hang as hang:
+            if hang.wait is None:
+                raise
+            hang.wait.on_done.append(lambda: _run_phases(phases, on_done))
+            return False
+    on_done()
+    return True
+
+
+def _undo(kernel: Kernel, ops_list: list[PernetOperations], nets: list[Net]) -> None:
+    for phase in _undo_phases(kernel, ops_list, nets):
+        phase()
 
 
 def _ops_init(kernel: Kernel, ops: PernetOperations, net: Net) -> int:
@@ -141,38 +175,45 @@ def put_net(net: Net) -> None:
     if net.count == 0:
         kernel = net.kernel
         kernel.cleanup_list.append(net)
-        if len(kernel.cleanup_list) == 1:
+        if len(kernel.cleanup_list) == 1 and not kernel.stuck_cleanup:
             kernel.clock.queue_work(lambda: cleanup_net(kernel), "net_cleanup_work")
 
 
 def cleanup_net(kernel: Kernel) -> None:
-    """The netns workqueue item: destroy every namespace queued so far, as one batch."""
-    from netlife.kernel.errors import Hang
+    """The netns workqueue item: destroy every namespace queued so far, as one batch.
+
+    If the batch's todo wait hangs, the worker stays asleep holding pernet_ops_rwsem for read;
+    the remaining steps and the release run when the wait ends.
+    """
+    from netlife.kernel.core import Task
 
     nets, kernel.cleanup_list = kernel.cleanup_list, []
     if not nets:
         return
     prev = kernel.current
-    from netlife.kernel.core import Task
-
     kernel.current = Task("kworker/u8:1", 10, kernel.init_net)
     kernel.pernet_ops_rwsem.down_read()
+    for net in nets:
+        net.dead = True
+    for survivor in kernel.live_nets():
+        for net in nets:
+            survivor.netns_ids.pop(net, None)
+
+    def finish() -> None:
+        for net in nets:
+            if net in kernel.nets:
+                kernel.nets.remove(net)
+            if net in kernel.stuck_cleanup:
+                kernel.stuck_cleanup.remove(net)
+        kernel.pernet_ops_rwsem.up_read()
+        if kernel.cleanup_list:
+            kernel.clock.queue_work(lambda: cleanup_net(kernel), "net_cleanup_work")
+
     try:
-        for net in nets:
-            net.dead = True
-        for survivor in kernel.live_nets():
-            for net in nets:
-                survivor.netns_ids.pop(net, None)
-        _undo(kernel, kernel.pernet_list, nets)
-        for net in nets:
-            kernel.nets.remove(net)
-    except Hang:
-        # The worker stays asleep in netdev_run_todo; its rwsem stays held until the wait ends.
-        kernel.stuck_cleanup = nets
-        return
+        if not _run_phases(_undo_phases(kernel, kernel.pernet_list, nets), finish):
+            kernel.stuck_cleanup.extend(nets)
     finally:
         kernel.current = prev
-    kernel.pernet_ops_rwsem.up_read()
 
 
 # -- net_dev_init and default_device_ops ----------------------------------------------------
@@ -213,9 +254,9 @@ def default_device_exit_batch(nets: list[Net]) -> None:
             default_device_exit_net(net)
         kill: list[NetDevice] = []
         for net in nets:
+            # No skip for devices already queued (a veth end's peer): dellink queues them again,
+            # which moves them to the tail, as list_move_tail does in the kernel.
             for dev in reversed(net.devices()):
-                if dev.unreg_list:
-                    continue
                 ops = dev.rtnl_link_ops
                 if ops is not None and ops.dellink is not None:
                     ops.dellink(dev, kill)

@@ -155,7 +155,7 @@ def rtnl_link_unregister(kernel: Kernel, ops: RtnlLinkOps) -> None:
             for net in kernel.live_nets():
                 kill: list[NetDevice] = []
                 for dev in net.devices():
-                    if dev.rtnl_link_ops is ops and not dev.unreg_list:
+                    if dev.rtnl_link_ops is ops:  # __rtnl_kill_links: every one, queued or not
                         ops.dellink(dev, kill)
                 unregister_netdevice_many(kernel, kill)
 
@@ -431,8 +431,7 @@ def rtnl_group_dellink(net: Net, group: int) -> None:
         raise KernelError(EOPNOTSUPP)
     kill: list[NetDevice] = []
     for dev in members:
-        if not dev.unreg_list:
-            dev.rtnl_link_ops.dellink(dev, kill)
+        dev.rtnl_link_ops.dellink(dev, kill)
     unregister_netdevice_many(net.kernel, kill)
 
 

@@ -129,11 +129,11 @@ class Host:
     def write_file_in(self, net: Net, path: str, data: str) -> tuple[int, str]:
         if path == "/dev/null":
             return 0, ""
+        if self.kernel.sysfs.lookup(net, path) is None:
+            return 1, f"bash: {path}: No such file or directory\n"
         try:
             self.kernel.sysfs.write(net, path, data)
         except KernelError as err:
-            if err.errno == 2:
-                return 1, f"bash: {path}: No such file or directory\n"
             return 1, f"bash: echo: write error: {strerror(err.errno)}\n"
         return 0, ""
 
