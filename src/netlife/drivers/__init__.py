@@ -1,12 +1,39 @@
 """The drivers: kernel modules as plug-ins, each file named after the module it models.
 
 MODULES is what the simulated host's modprobe can find (name → Module); a new driver is one
-file and one line here.
+file and one entry here.
 """
 
 from __future__ import annotations
 
-from netlife.drivers import dummy, loopback, veth
+from netlife.drivers import (
+    bridge,
+    dummy,
+    loopback,
+    macvlan,
+    mlx5,
+    netdevsim,
+    netkit,
+    tun,
+    veth,
+    vlan,
+    vxlan,
+)
 from netlife.kernel.module import Module
 
-MODULES: dict[str, Module] = {m.MODULE.name: m.MODULE for m in (loopback, dummy, veth)}
+MODULES: dict[str, Module] = {
+    m.name: m
+    for m in (
+        loopback.MODULE,
+        dummy.MODULE,
+        veth.MODULE,
+        macvlan.MODULE,
+        vxlan.MODULE,
+        vlan.MODULE,
+        bridge.MODULE,
+        tun.MODULE,
+        netkit.MODULE,
+        *mlx5.MODULES,
+        netdevsim.MODULE,
+    )
+}

@@ -170,7 +170,7 @@ def _make_ops(kernel) -> RtnlLinkOps:
         get_link_net=veth_get_link_net,
         get_num_tx_queues=lambda: veth_get_num_queues(kernel),
         get_num_rx_queues=lambda: veth_get_num_queues(kernel),
-        peer_type=True,
+        peer_type="VETH_INFO_PEER",
         owner="veth",
     )
 

@@ -91,11 +91,12 @@ def register_netdevice(dev: NetDevice) -> None:
     (unwound) or, after a NETDEV_REGISTER veto, UNREGISTERING with its unregister queued."""
     kernel = dev.kernel
     ASSERT_RTNL(kernel)
-    kernel.printk.BUG_ON(
-        dev.reg_state != NETREG_UNINITIALIZED,
-        "register-not-uninitialized",
-        f"register_netdevice({dev.name}) in state {dev.reg_state.name}",
-    )
+    if dev.reg_state != NETREG_UNINITIALIZED:  # the message is built only for the BUG
+        kernel.printk.BUG_ON(
+            True,
+            "register-not-uninitialized",
+            f"register_netdevice({dev.name}) in state {dev.reg_state.name}",
+        )
     net = dev.nd_net
     # 3: name validation and %d resolution; nothing to undo on failure.
     dev.name = dev_get_valid_name(net, dev.name)
@@ -214,11 +215,12 @@ def unregister_netdevice_many_notify(
             dev.unreg_list = None
             continue
         dev.dismantle = True
-        kernel.printk.BUG_ON(
-            dev.reg_state != NETREG_REGISTERED,
-            "unregister-not-registered",
-            f"unregister_netdevice: {dev.name} is {dev.reg_state.name}",
-        )
+        if dev.reg_state != NETREG_REGISTERED:
+            kernel.printk.BUG_ON(
+                True,
+                "unregister-not-registered",
+                f"unregister_netdevice: {dev.name} is {dev.reg_state.name}",
+            )
         batch.append(dev)
     # The caller's list head is consumed: nested batches may now queue these devices' friends.
     head.clear()
@@ -250,16 +252,19 @@ def unregister_netdevice_many_notify(
             dev.netdev_ops.ndo_uninit(dev)
         if skb is not None:
             rtnl_send(dev.nd_net, skb)
-        kernel.printk.WARN_ON(
-            bool(dev.adj_upper),
-            "upper-left-after-unregister",
-            f"{dev.name}: upper devices still linked: " + ", ".join(u.name for u in dev.adj_upper),
-        )
-        kernel.printk.WARN_ON(
-            bool(dev.adj_lower),
-            "lower-left-after-unregister",
-            f"{dev.name}: lower devices still linked: " + ", ".join(u.name for u in dev.adj_lower),
-        )
+        if dev.adj_upper or dev.adj_lower:  # messages built only when a WARN fires
+            kernel.printk.WARN_ON(
+                bool(dev.adj_upper),
+                "upper-left-after-unregister",
+                f"{dev.name}: upper devices still linked: "
+                + ", ".join(u.name for u in dev.adj_upper),
+            )
+            kernel.printk.WARN_ON(
+                bool(dev.adj_lower),
+                "lower-left-after-unregister",
+                f"{dev.name}: lower devices still linked: "
+                + ", ".join(u.name for u in dev.adj_lower),
+            )
         get_device(dev)  # netdev_unregister_kobject: the extra kobject ref, dropped in the todo
         kernel.trace("unregister", dev)
 

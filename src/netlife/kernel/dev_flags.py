@@ -162,10 +162,7 @@ IFF_VOLATILE = (
 def dev_get_flags(dev: NetDevice) -> int:
     """net/core/dev.c:dev_get_flags: what userspace sees in ifi_flags."""
     flags = dev.flags & ~(IFF_PROMISC | IFF_ALLMULTI | IFF_RUNNING | (1 << 16) | (1 << 17))
-    if dev.promiscuity:
-        flags |= IFF_PROMISC
-    if dev.allmulti:
-        flags |= IFF_ALLMULTI
+    flags |= dev.gflags & (IFF_PROMISC | IFF_ALLMULTI)  # only what the user set shows
     if dev.start:
         if dev.operstate in (IF_OPER_UP, 0):  # netif_oper_up: UP or UNKNOWN
             flags |= IFF_RUNNING
@@ -182,6 +179,12 @@ def __dev_change_flags(dev: NetDevice, flags: int, extack: list[str] | None = No
     dev.flags = (flags & _SETTABLE) | (
         dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI)
     )
+    if (flags ^ dev.gflags) & IFF_PROMISC:
+        dev.gflags ^= IFF_PROMISC
+        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+    if (flags ^ dev.gflags) & IFF_ALLMULTI:
+        dev.gflags ^= IFF_ALLMULTI
+        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
     if (old_flags ^ flags) & IFF_UP:
         if old_flags & IFF_UP:
             __dev_close_many([dev])
@@ -268,12 +271,10 @@ def dev_set_mac_address(dev: NetDevice, addr: str, extack: list[str] | None = No
 
 
 def dev_change_name(dev: NetDevice, newname: str) -> None:
-    """net/core/dev.c:netif_change_name: -EBUSY while up (unless live renaming is allowed)."""
+    """net/core/dev.c:netif_change_name (renaming an up device is allowed since v6.2)."""
     from netlife.kernel.dev import dev_get_valid_name
 
     ASSERT_RTNL(dev.kernel)
-    if dev.flags & IFF_UP:
-        raise KernelError(EBUSY)
     if newname == dev.name:
         return
     net = dev.nd_net
@@ -420,3 +421,31 @@ def netif_stacked_transfer_operstate(rootdev: NetDevice, dev: NetDevice) -> None
         netif_carrier_on(dev)
     else:
         netif_carrier_off(dev)
+
+
+def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
+    """net/core/dev.c:__dev_set_promiscuity: count users; IFF_PROMISC while any; the dmesg
+    line and RTM_NEWLINK (change IFF_PROMISC) when the flag flips."""
+    old_flags = dev.flags
+    dev.promiscuity = max(dev.promiscuity + inc, 0)
+    if dev.promiscuity:
+        dev.flags |= IFF_PROMISC
+    else:
+        dev.flags &= ~IFF_PROMISC
+    if dev.flags != old_flags:
+        word = "entered" if dev.flags & IFF_PROMISC else "left"
+        dev.kernel.printk.pr_info(f"{dev.name}: {word} promiscuous mode")
+        rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_PROMISC)
+
+
+def dev_set_allmulti(dev: NetDevice, inc: int) -> None:
+    """net/core/dev.c:__dev_set_allmulti: as promiscuity, without a netlink message."""
+    old_flags = dev.flags
+    dev.allmulti = max(dev.allmulti + inc, 0)
+    if dev.allmulti:
+        dev.flags |= IFF_ALLMULTI
+    else:
+        dev.flags &= ~IFF_ALLMULTI
+    if dev.flags != old_flags:
+        word = "entered" if dev.flags & IFF_ALLMULTI else "left"
+        dev.kernel.printk.pr_info(f"{dev.name}: {word} allmulticast mode")

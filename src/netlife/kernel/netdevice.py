@@ -6,6 +6,7 @@ and net/core/dev.c: alloc_netdev_mqs(), free_netdev(), netdev_hold() / netdev_pu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -129,6 +130,7 @@ class NetDevice:
         "dismantle",
         "flags",
         "freed",
+        "gflags",
         "group",
         "ifalias",
         "ifindex",
@@ -208,6 +210,7 @@ class NetDevice:
         self.freed = False  # memory released (netdev_release or immediate free)
         self.flags = 0
         self.priv_flags = 0
+        self.gflags = 0  # IFF_PROMISC / IFF_ALLMULTI as the user set them (dev_change_flags)
         self.present = False  # __LINK_STATE_PRESENT
         self.start = False  # __LINK_STATE_START (netif_running)
         self.carrier = True  # !__LINK_STATE_NOCARRIER
@@ -413,17 +416,15 @@ def free_netdev(dev: NetDevice) -> None:
         ASSERT_RTNL(kernel)
         dev.needs_free_netdev = True
         return
-    kernel.printk.BUG_ON(
-        dev.freed or state == NETREG_RELEASED, "double-free", f"free_netdev({dev.name}) twice"
-    )
+    if dev.freed or state == NETREG_RELEASED:
+        kernel.printk.BUG_ON(True, "double-free", f"free_netdev({dev.name}) twice")
     if state in (NETREG_UNINITIALIZED, NETREG_DUMMY):
         _release_memory(dev)
         return
-    kernel.printk.BUG_ON(
-        state != NETREG_UNREGISTERED,
-        "free-registered",
-        f"free_netdev({dev.name}) in state {state.name}",
-    )
+    if state != NETREG_UNREGISTERED:
+        kernel.printk.BUG_ON(
+            True, "free-registered", f"free_netdev({dev.name}) in state {state.name}"
+        )
     # A registered rtnl_link_ops device is freed by the core (needs_free_netdev in the todo);
     # the driver freeing one itself breaks netdevices.rst's rule.
     kernel.printk.WARN_ON(
@@ -443,11 +444,12 @@ def put_device(dev: NetDevice) -> None:
     """Drop a kobject reference; the last one runs net/core/net-sysfs.c:netdev_release."""
     dev.kobj_refcnt -= 1
     if dev.kobj_refcnt == 0:
-        dev.kernel.printk.BUG_ON(
-            dev.reg_state != NETREG_RELEASED,
-            "release-not-released",
-            f"netdev_release({dev.name}) in state {dev.reg_state.name}",
-        )
+        if dev.reg_state != NETREG_RELEASED:
+            dev.kernel.printk.BUG_ON(
+                True,
+                "release-not-released",
+                f"netdev_release({dev.name}) in state {dev.reg_state.name}",
+            )
         _release_memory(dev)
 
 
@@ -465,7 +467,10 @@ def dev_valid_name(name: str) -> bool:
     """net/core/dev.c:dev_valid_name."""
     if not name or len(name.encode()) >= IFNAMSIZ or name in (".", ".."):
         return False
-    return not any(c == "/" or c == ":" or c.isspace() for c in name)
+    return _BAD_NAME_CHAR.search(name) is None
+
+
+_BAD_NAME_CHAR = re.compile(r"[/:\s]")  # '/', ':' and whitespace (isspace)
 
 
 def check_ifname(name: str) -> None:

@@ -67,12 +67,13 @@ def rtnl_lock(kernel: Kernel) -> _RtnlGuard:
 def __rtnl_unlock(kernel: Kernel) -> None:
     """Release RTNL without running the todo; queued unregistrations would be left to whoever
     unlocks next, so the kernel warns (net/core/rtnetlink.c:__rtnl_unlock)."""
-    kernel.printk.WARN_ON(
-        bool(kernel.net_todo_list),
-        "unlock-with-todo",
-        "__rtnl_unlock: net_todo_list not empty: "
-        + ", ".join(dev.name for dev in kernel.net_todo_list),
-    )
+    if kernel.net_todo_list:
+        kernel.printk.WARN_ON(
+            True,
+            "unlock-with-todo",
+            "__rtnl_unlock: net_todo_list not empty: "
+            + ", ".join(dev.name for dev in kernel.net_todo_list),
+        )
     kernel.rtnl_owner = None
 
 
@@ -128,7 +129,7 @@ class RtnlLinkOps:
     get_link_net: Callable[[NetDevice], Net] | None = None
     get_num_tx_queues: Callable[[], int] | None = None
     get_num_rx_queues: Callable[[], int] | None = None
-    peer_type: bool = False  # veth / netkit: a nested peer ifinfomsg (VETH_INFO_PEER ...)
+    peer_type: str | None = None  # the attribute of a nested peer ifinfomsg (VETH_INFO_PEER)
     netns_refund: bool = False
     owner: str | None = None  # the module that registered the kind
 
@@ -176,12 +177,14 @@ def rtnl_create_link(
     from netlife.kernel.netdevice import NET_ADDR_SET, alloc_netdev_mqs, free_netdev
 
     kernel = net.kernel
-    num_tx = tb.get("IFLA_NUM_TX_QUEUES") or (
-        ops.get_num_tx_queues() if ops.get_num_tx_queues else 1
-    )
-    num_rx = tb.get("IFLA_NUM_RX_QUEUES") or (
-        ops.get_num_rx_queues() if ops.get_num_rx_queues else 1
-    )
+    if "IFLA_NUM_TX_QUEUES" in tb:
+        num_tx = tb["IFLA_NUM_TX_QUEUES"]
+    else:
+        num_tx = ops.get_num_tx_queues() if ops.get_num_tx_queues else 1
+    if "IFLA_NUM_RX_QUEUES" in tb:
+        num_rx = tb["IFLA_NUM_RX_QUEUES"]
+    else:
+        num_rx = ops.get_num_rx_queues() if ops.get_num_rx_queues else 1
     if num_tx < 1 or num_tx > 4096:
         raise KernelError(EINVAL, "Invalid number of transmit queues")
     if num_rx < 1 or num_rx > 4096:
@@ -337,7 +340,7 @@ def rtnl_newlink_create(
             raise KernelError(EINVAL, "Unknown network namespace id")
     peer_net = None
     if ops.peer_type and data:
-        peer = data.get("VETH_INFO_PEER") or data.get("NETKIT_INFO_PEER")
+        peer = data.get(ops.peer_type)
         if peer is not None and any(
             k in peer.attrs for k in ("IFLA_NET_NS_PID", "IFLA_NET_NS_FD", "IFLA_TARGET_NETNSID")
         ):

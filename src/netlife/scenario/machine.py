@@ -327,6 +327,10 @@ def boot(profile: Profile, **kernel_options: Any):
             )
 
     clock.advance_to(secs(NETWORK_TIME))
+    # Every distribution's init brings loopback up first (systemd-networkd, ifup lo).
+    with rtnl_lock(kernel):
+        dev_open(kernel.init_net.loopback_dev)
+    clock.run_pending()
     for fn in profile.pci:
         dev = kernel.init_net.dev_get_by_name(fn.ifname)
         if dev is None or not (fn.activated or fn.state == "up"):

@@ -76,6 +76,9 @@ class Host:
         self.next_pid = 1000
         self.internal_errors: list[str] = []
         self.processes: dict[int, object] = {}  # long-running user processes (xdpsock ...)
+        # Files outside /proc, /sys and /dev: the host's tmpfs (batch files, notes). Model-only:
+        # nothing is read from or written to the real filesystem.
+        self.files: dict[str, str] = {}
 
     # -- the CommandHost protocol of scenario/shell.py -------------------------------------
 
@@ -89,7 +92,7 @@ class Host:
         return self.run_in(self.kernel.init_net, argv, stdin, env or {})
 
     def write_file(self, path: str, data: str, append: bool) -> tuple[int, str]:
-        return self.write_file_in(self.kernel.init_net, path, data)
+        return self.write_file_in(self.kernel.init_net, path, data, append)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -126,8 +129,13 @@ class Host:
             kernel.current = prev
         return CommandResult(rc, "".join(proc.out), "".join(proc.err))
 
-    def write_file_in(self, net: Net, path: str, data: str) -> tuple[int, str]:
+    def write_file_in(
+        self, net: Net, path: str, data: str, append: bool = False
+    ) -> tuple[int, str]:
         if path == "/dev/null":
+            return 0, ""
+        if not path.startswith(("/proc/", "/sys/", "/dev/")):
+            self.files[path] = (self.files.get(path, "") if append else "") + data
             return 0, ""
         if self.kernel.sysfs.lookup(net, path) is None:
             return 1, f"bash: {path}: No such file or directory\n"
@@ -138,4 +146,7 @@ class Host:
         return 0, ""
 
     def read_file_in(self, net: Net, path: str) -> str:
+        """A file's text; raises KernelError(ENOENT) as open(2) would fail."""
+        if path in self.files:
+            return self.files[path]
         return self.kernel.sysfs.read(net, path)

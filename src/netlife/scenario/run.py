@@ -1,0 +1,137 @@
+"""`netlife run FILE` and `netlife shell`: scenarios on a booted host, transcript or JSON record.
+
+Model-only. The JSON record is a contract other tools build on:
+{"steps": [{"command", "rc", "stdout", "stderr", "time"}],
+ "events": [{"step", "time", "netns", "event", "family", "ifindex", "ifname", "link"}],
+ "namespaces": {"<name as ip netns lists it; init_net for the root>": <ip -j -d link show>},
+ "violations": [...], "hangs": [...]}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from netlife.kernel.if_link import AF_BRIDGE
+
+
+class EventRecorder:
+    """Every RTM_NEWLINK / RTM_DELLINK of the host, stamped with the step that caused it."""
+
+    def __init__(self, host: Any) -> None:
+        self.host = host
+        self.step = 0
+        self.events: list[dict[str, Any]] = []
+        host.kernel.link_monitors.append(self._on_event)
+
+    def _on_event(self, net: Any, msg: Any) -> None:
+        from netlife.userspace.ip import print_context
+        from netlife.userspace.ip_print import monitor_json
+
+        name = netns_name(self.host, net)
+        self.events.append(
+            {
+                "step": self.step,
+                "time": round(self.host.clock.now / 1e9, 6),
+                "netns": name,
+                "event": msg.msg_type,
+                "family": "bridge" if msg.ifi_family == AF_BRIDGE else None,
+                "ifindex": msg.ifi_index,
+                "ifname": msg.attrs.get("IFLA_IFNAME"),
+                "link": monitor_json(msg, print_context(self.host, net)),
+            }
+        )
+
+
+def netns_name(host: Any, net: Any) -> str:
+    if net is host.kernel.init_net:
+        return "init_net"
+    for name, other in host.netns.items():
+        if other is net:
+            return name
+    return f"netns:{net.inum}"
+
+
+def namespaces_record(host: Any) -> dict[str, Any]:
+    from netlife.userspace.ip import link_dump_json
+
+    record = {"init_net": link_dump_json(host, host.kernel.init_net)}
+    for name in sorted(host.netns):
+        net = host.netns[name]
+        if not net.dead:
+            record[name] = link_dump_json(host, net)
+    return record
+
+
+def play(text: str, machine: str | None = None, stop_on_error: bool = False):
+    """Boot, run the script, return (host, results, recorder)."""
+    from netlife.scenario.shell import ShellSession
+    from netlife.scenario.state import boot_host
+
+    host = boot_host(machine)
+    recorder = EventRecorder(host)
+    session = ShellSession(host, stop_on_error=stop_on_error)
+    results = session.run_script(text, on_step=lambda i: setattr(recorder, "step", i))
+    host.settle()
+    return host, results, recorder
+
+
+def record_json(host: Any, results: list, recorder: EventRecorder) -> dict[str, Any]:
+    return {
+        "steps": [
+            {
+                "command": r.command,
+                "rc": r.rc,
+                "stdout": r.stdout,
+                "stderr": r.stderr,
+                "time": r.time,
+            }
+            for r in results
+        ],
+        "events": recorder.events,
+        "namespaces": namespaces_record(host),
+        "violations": [v.as_json() for v in host.kernel.printk.violations],
+        "hangs": [h.as_json() for h in host.kernel.hangs],
+    }
+
+
+def run_file(
+    path: str,
+    json_out: bool = False,
+    stop_on_error: bool = False,
+    machine: str | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    from netlife.scenario.script import ScriptError
+    from netlife.scenario.shell import render_transcript
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as err:
+        sys.stderr.write(f"netlife: cannot read {path}: {err.strerror}\n")
+        return 2
+    try:
+        host, results, recorder = play(text, machine, stop_on_error)
+    except ScriptError as err:
+        sys.stderr.write(f"netlife: {path}:{err}\n")
+        return 2
+    if json_out:
+        json.dump(record_json(host, results, recorder), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(render_transcript(results))
+    if host.internal_errors:
+        return 70
+    failed = [r for r in results if r.rc != 0]
+    return failed[-1].rc if stop_on_error and failed else 0
+
+
+def interactive(machine: str | None = None) -> int:
+    from netlife.scenario.shell import ShellSession, run_interactive
+    from netlife.scenario.state import boot_host
+
+    host = boot_host(machine)
+    session = ShellSession(host)
+    return run_interactive(session, sys.stdin, sys.stdout)

@@ -1,0 +1,791 @@
+"""The root shell that runs scenario steps on one virtual clock.
+
+Model-only. A ShellSession executes the trees of scenario/script.py against a CommandHost:
+builtins (echo, sleep, wait, exit, …) run here, every other command goes to the host. Nothing
+sleeps for real. The interpreter is written as generators that yield when the shell would
+block (`sleep`, `wait`), so the same code serves both kinds of caller:
+
+- the foreground script: a yielded sleep advances the clock (clock.advance_to), a yielded wait
+  runs it until the jobs are done (clock.run_until), and background work runs meanwhile;
+- a background job (`CMD &`, `( list ) &`): a coroutine on the clock. It starts as a workqueue
+  item (clock.queue_work), runs its commands synchronously when the clock runs it, and at a
+  sleep schedules its own continuation (clock.schedule_at) and gives control back.
+
+Output that is not captured or redirected goes to the terminal: the step that is running, or
+the next one if none is (as a terminal shows a job's output wherever the cursor is).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+from netlife.kernel.clock import NSEC_PER_SEC, Clock, secs
+from netlife.scenario.script import (
+    AndOr,
+    CommandList,
+    CommandSub,
+    Lit,
+    Param,
+    Pipeline,
+    Redirect,
+    ScriptError,
+    SimpleCommand,
+    Step,
+    Subshell,
+    Word,
+    parse_script,
+)
+
+WAIT_BOUND_SECS = 24 * 3600.0  # how long `wait` lets jobs run before it reports them stuck
+EXIT_WAIT_BOUND = 124  # like timeout(1): `wait` gave up at the bound
+
+
+@dataclass(slots=True)
+class CommandResult:
+    """What a host command left behind: exit status and its two output streams."""
+
+    rc: int = 0
+    stdout: str = ""
+    stderr: str = ""
+
+
+class CommandHost(Protocol):
+    """What the shell needs from the machine it runs on (userspace/host.py provides it)."""
+
+    clock: Clock
+
+    def run_command(self, argv: list[str], stdin: str, env: dict[str, str]) -> CommandResult:
+        """Run a non-builtin command; may run the clock itself while it blocks."""
+        ...
+
+    def write_file(self, path: str, data: str, append: bool) -> tuple[int, str]:
+        """A redirection's write: (0, "") or (non-zero, bash's error text)."""
+        ...
+
+    def settle(self) -> None:
+        """Run the work due now on the clock (called before each top-level step)."""
+        ...
+
+
+@dataclass(slots=True)
+class StepResult:
+    """One step as run: its source, exit status, output, and the virtual time it started (s)."""
+
+    command: str
+    rc: int
+    stdout: str
+    stderr: str
+    time: float
+
+
+# -- plumbing: output sinks, stdin, requests, jobs, contexts ------------------------------------
+
+
+class _Capture:
+    """Output kept for the caller: a pipe to the next stage, `$(…)`, or a file's contents."""
+
+    __slots__ = ("append", "parts", "path")
+
+    def __init__(self, path: str = "", append: bool = False) -> None:
+        self.parts: list[str] = []
+        self.path = path
+        self.append = append
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class _Discard:
+    __slots__ = ()
+
+    def write(self, text: str) -> None:
+        pass
+
+
+class _Terminal:
+    """The session's stdout or stderr: whatever step is current when the text arrives."""
+
+    __slots__ = ("buf",)
+
+    def __init__(self, buf: list[str]) -> None:
+        self.buf = buf
+
+    def write(self, text: str) -> None:
+        if text:
+            self.buf.append(text)
+
+
+Sink = _Capture | _Discard | _Terminal
+
+
+class _Stdin:
+    """A pipe's contents: the first command that reads it consumes it, as with a real pipe."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: str = "") -> None:
+        self.data = data
+
+    def take(self) -> str:
+        data, self.data = self.data, ""
+        return data
+
+
+@dataclass(slots=True)
+class _Sleep:
+    ns: int
+
+
+@dataclass(slots=True)
+class _Wait:
+    jobs: list[_Job]
+
+
+class _Exit(Exception):
+    """`exit N`: ends the enclosing subshell, substitution, job or script."""
+
+    def __init__(self, rc: int) -> None:
+        super().__init__(rc)
+        self.rc = rc
+
+
+class _Job:
+    __slots__ = ("done", "gen", "on_done", "rc")
+
+    def __init__(self, gen: Run) -> None:
+        self.gen = gen
+        self.done = False
+        self.rc = 0
+        self.on_done: list[Callable[[], None]] = []
+
+
+class _Ctx:
+    """One shell process: variables, open fds 1 and 2, stdin, `$?`, and its background jobs."""
+
+    __slots__ = ("exported", "fds", "jobs", "last_rc", "stdin", "sub_rc", "vars")
+
+    def __init__(self, fds: dict[int, Sink]) -> None:
+        self.vars: dict[str, str] = {}
+        self.exported: set[str] = set()
+        self.fds = fds
+        self.stdin = _Stdin()
+        self.last_rc = 0
+        self.sub_rc = 0  # status of the last `$(…)`, which a command of only assignments returns
+        self.jobs: list[_Job] = []
+
+    def child(self, fds: dict[int, Sink] | None = None, stdin: _Stdin | None = None) -> _Ctx:
+        """A subshell: copies of the variables, its own jobs."""
+        new = _Ctx(dict(self.fds) if fds is None else fds)
+        new.vars = dict(self.vars)
+        new.exported = set(self.exported)
+        new.stdin = self.stdin if stdin is None else stdin
+        new.last_rc = self.last_rc
+        return new
+
+
+Run = Generator[Any, Any, int]  # yields _Sleep / _Wait, returns an exit status
+Expansion = Generator[Any, Any, str]
+Fields = Generator[Any, Any, list[str]]
+Opened = Generator[Any, Any, tuple[dict[int, Sink], list[_Capture]]]
+
+
+# -- the session --------------------------------------------------------------------------------
+
+
+class ShellSession:
+    """A root shell on one host; variables, `$?` and jobs persist from step to step."""
+
+    def __init__(
+        self,
+        host: CommandHost,
+        stop_on_error: bool = False,
+        hostname: str = "netlife",
+        wait_bound_secs: float = WAIT_BOUND_SECS,
+    ) -> None:
+        self.host = host
+        self.clock = host.clock
+        self.stop_on_error = stop_on_error
+        self.hostname = hostname
+        self.wait_bound = secs(wait_bound_secs)
+        self.exit_status: int | None = None  # set by a top-level `exit`
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._top = _Ctx({1: _Terminal(self._out), 2: _Terminal(self._err)})
+
+    @property
+    def last_rc(self) -> int:
+        return self._top.last_rc
+
+    @last_rc.setter
+    def last_rc(self, rc: int) -> None:
+        self._top.last_rc = rc
+
+    def run_step(self, step: Step) -> StepResult:
+        """Settle the host, then run one top-level command to completion."""
+        self.host.settle()
+        return self._execute(step)
+
+    def run_script(
+        self, text: str, on_step: Callable[[int], None] | None = None
+    ) -> list[StepResult]:
+        """Parse all of `text` (ScriptError before anything runs), then run its steps.
+
+        on_step(i) is called with the 0-based index of each step after the host settled and
+        before the step runs, so work the previous step left queued counts as that step's.
+        Stops after `exit`, or after the first failing step when stop_on_error.
+        """
+        results: list[StepResult] = []
+        for i, step in enumerate(parse_script(text)):
+            self.host.settle()
+            if on_step is not None:
+                on_step(i)
+            result = self._execute(step)
+            results.append(result)
+            if self.exit_status is not None or (self.stop_on_error and result.rc != 0):
+                break
+        # Jobs started by the last steps get to run, and what they print belongs to the script.
+        self.host.settle()
+        if results and (self._out or self._err):
+            results[-1].stdout += self._take(self._out)
+            results[-1].stderr += self._take(self._err)
+        return results
+
+    def _execute(self, step: Step) -> StepResult:
+        start = self.clock.now
+        try:
+            rc = self._foreground(self._run_list(step.body, self._top))
+        except _Exit as done:
+            rc = self.exit_status = done.rc
+        self._top.last_rc = rc
+        out, err = self._take(self._out), self._take(self._err)
+        return StepResult(step.source, rc, out, err, start / NSEC_PER_SEC)
+
+    @staticmethod
+    def _take(buf: list[str]) -> str:
+        text = "".join(buf)
+        buf.clear()
+        return text
+
+    # -- driving the generators ----------------------------------------------------------------
+
+    def _foreground(self, gen: Run) -> int:
+        value: Any = None
+        while True:
+            try:
+                request = gen.send(value)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(request, _Sleep):
+                self.clock.advance_to(self.clock.now + request.ns)
+                value = None
+            else:
+                jobs = request.jobs
+                deadline = self.clock.now + self.wait_bound
+                value = self.clock.run_until(lambda jobs=jobs: all(j.done for j in jobs), deadline)
+
+    def _start_job(self, and_or: AndOr, ctx: _Ctx) -> None:
+        # A non-interactive shell gives background jobs /dev/null for stdin.
+        job = _Job(self._run_and_or(and_or, ctx.child(stdin=_Stdin())))
+        ctx.jobs = [j for j in ctx.jobs if not j.done] + [job]
+        self.clock.queue_work(lambda: self._resume(job, None), name="shell job")
+
+    def _resume(self, job: _Job, value: Any) -> None:
+        """Run a job until it sleeps, waits or ends; a sleep schedules the continuation."""
+        while True:
+            try:
+                request = job.gen.send(value)
+            except StopIteration as stop:
+                return self._finish(job, stop.value)
+            except _Exit as done:
+                return self._finish(job, done.rc)
+            if isinstance(request, _Sleep):
+                self.clock.schedule(request.ns, lambda: self._resume(job, None), "shell job")
+                return None
+            pending = [j for j in request.jobs if not j.done]
+            if not pending:
+                value = True
+                continue
+            self._wait_in_job(job, request.jobs, pending)
+            return None
+
+    def _wait_in_job(self, job: _Job, jobs: list[_Job], pending: list[_Job]) -> None:
+        woken = []
+
+        def wake(ok: bool) -> None:
+            if woken or (ok and not all(j.done for j in jobs)):
+                return
+            woken.append(ok)
+            bound.cancel()
+            self.clock.queue_work(lambda: self._resume(job, ok), name="shell job")
+
+        bound = self.clock.schedule(self.wait_bound, lambda: wake(False), "shell wait bound")
+        for j in pending:
+            j.on_done.append(lambda: wake(True))
+
+    @staticmethod
+    def _finish(job: _Job, rc: int) -> None:
+        job.done, job.rc = True, rc
+        callbacks, job.on_done = job.on_done, []
+        for fn in callbacks:
+            fn()
+
+    # -- the interpreter -----------------------------------------------------------------------
+
+    def _run_list(self, body: CommandList, ctx: _Ctx) -> Run:
+        rc = ctx.last_rc
+        for and_or, background in body.items:
+            if background:
+                self._start_job(and_or, ctx)
+                rc = ctx.last_rc = 0
+            else:
+                rc = yield from self._run_and_or(and_or, ctx)
+        return rc
+
+    def _run_and_or(self, and_or: AndOr, ctx: _Ctx) -> Run:
+        rc = yield from self._run_pipeline(and_or.first, ctx)
+        for op, pipeline in and_or.rest:
+            if (op == "&&") == (rc == 0):
+                rc = yield from self._run_pipeline(pipeline, ctx)
+        return rc
+
+    def _run_pipeline(self, pipeline: Pipeline, ctx: _Ctx) -> Run:
+        """Stages run one after another, each reading what the previous one wrote.
+
+        CHOICE: sequential, not concurrent: the model has one task at a time, and a stage that
+        sleeps delays the next by that long, where the kernel would overlap them.
+        """
+        commands = pipeline.commands
+        if len(commands) == 1:
+            rc = yield from self._run_command(commands[0], ctx)
+        else:
+            stdin = ctx.stdin
+            for i, command in enumerate(commands):
+                last = i == len(commands) - 1
+                pipe = _Capture()
+                stage = ctx.child({1: ctx.fds[1] if last else pipe, 2: ctx.fds[2]}, stdin)
+                try:
+                    rc = yield from self._run_command(command, stage)
+                except _Exit as done:  # each stage is a subshell
+                    rc = done.rc
+                stdin = _Stdin(pipe.text())
+        if pipeline.negated:
+            rc = int(rc == 0)
+        ctx.last_rc = rc
+        return rc
+
+    def _run_command(self, command: SimpleCommand | Subshell, ctx: _Ctx) -> Run:
+        if isinstance(command, Subshell):
+            fds, files = yield from self._open_redirects(command.redirects, ctx)
+            try:
+                rc = yield from self._run_list(command.body, ctx.child(fds))
+            except _Exit as done:
+                rc = done.rc
+            return self._flush(files, rc, ctx)
+        ctx.sub_rc = 0
+        argv: list[str] = []
+        for word in command.words:
+            argv.extend((yield from self._fields(word, ctx)))
+        # Assignments take effect left to right (`A=1 B=$A`); before a command they last only
+        # for that command, which sees them in its environment.
+        assigns: dict[str, str] = {}
+        before = {name: ctx.vars.get(name) for name, _ in command.assigns}
+        for name, word in command.assigns:
+            assigns[name] = ctx.vars[name] = yield from self._joined(word, ctx)
+        if argv:
+            for name, value in before.items():
+                if value is None:
+                    ctx.vars.pop(name, None)
+                else:
+                    ctx.vars[name] = value
+        fds, files = yield from self._open_redirects(command.redirects, ctx)
+        if not argv:
+            return self._flush(files, ctx.sub_rc, ctx)
+        builtin = _BUILTINS.get(argv[0])
+        if builtin is not None:
+            rc = yield from builtin(self, argv, ctx, fds)
+        else:
+            env = {k: ctx.vars[k] for k in sorted(ctx.exported) if k in ctx.vars}
+            env.update(assigns)
+            result = self.host.run_command(argv, ctx.stdin.take(), env)
+            fds[1].write(result.stdout)
+            fds[2].write(result.stderr)
+            rc = result.rc
+        return self._flush(files, rc, ctx)
+
+    def _open_redirects(self, redirects: tuple[Redirect, ...], ctx: _Ctx) -> Opened:
+        fds = dict(ctx.fds)
+        files: list[_Capture] = []
+        for r in redirects:
+            if r.dup is not None:
+                fds[r.fd] = fds[r.dup]
+                continue
+            assert r.target is not None
+            path = yield from self._joined(r.target, ctx)
+            sink: Sink = _Discard()
+            if path != "/dev/null":
+                sink = _Capture(path, append=r.op in (">>", "&>>"))
+                files.append(sink)
+            if r.op in ("&>", "&>>"):
+                fds[1] = fds[2] = sink
+            else:
+                fds[r.fd] = sink
+        return fds, files
+
+    def _flush(self, files: list[_Capture], rc: int, ctx: _Ctx) -> int:
+        """Write redirected output through the host, after the command ran.
+
+        CHOICE: bash opens the file before the command runs; the model writes what the command
+        printed afterwards, in one write, and writes nothing when it printed nothing (a sysfs
+        attribute sees no store for an empty `> FILE`). A failed write reports bash's text on
+        the shell's stderr and makes the status 1.
+        """
+        for sink in files:
+            data = sink.text()
+            if not data:
+                continue
+            code, message = self.host.write_file(sink.path, data, sink.append)
+            if code:
+                ctx.fds[2].write(message)
+                rc = 1
+        return rc
+
+    # -- expansion -----------------------------------------------------------------------------
+
+    def _value(self, part: Lit | Param | CommandSub, ctx: _Ctx) -> Expansion:
+        if isinstance(part, Lit):
+            return part.text
+        if isinstance(part, Param):
+            return str(ctx.last_rc) if part.name == "?" else ctx.vars.get(part.name, "")
+        capture = _Capture()
+        sub = ctx.child({1: capture, 2: ctx.fds[2]}, _Stdin())
+        try:
+            rc = yield from self._run_list(part.body, sub)
+        except _Exit as done:
+            rc = done.rc
+        ctx.sub_rc = rc
+        return capture.text().rstrip("\n")
+
+    def _joined(self, word: Word, ctx: _Ctx) -> Expansion:
+        """A word expanded without field splitting (assignment values, redirection targets)."""
+        pieces = []
+        for part in word.parts:
+            pieces.append((yield from self._value(part, ctx)))
+        return "".join(pieces)
+
+    def _fields(self, word: Word, ctx: _Ctx) -> Fields:
+        """A word expanded into fields: unquoted expansions split at blanks, quotes never."""
+        fields: list[str] = []
+        current: list[str] = []
+        open_field = False
+        for part in word.parts:
+            value = yield from self._value(part, ctx)
+            if isinstance(part, Lit) or part.quoted:
+                current.append(value)
+                open_field = True
+                continue
+            if not value:
+                continue
+            if value[0] in " \t\n" and open_field:
+                fields.append("".join(current))
+                current, open_field = [], False
+            for i, piece in enumerate(value.split()):
+                if i:
+                    fields.append("".join(current))
+                    current = []
+                current.append(piece)
+                open_field = True
+            if value[-1] in " \t\n" and open_field:
+                fields.append("".join(current))
+                current, open_field = [], False
+        if open_field:
+            fields.append("".join(current))
+        return fields
+
+
+# -- builtins -------------------------------------------------------------------------------------
+
+_ECHO_ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_ECHO_ESCAPES.update({"v": "\v", "\\": "\\"})
+_DURATION = re.compile(r"(\d+\.?\d*|\.\d+)([smhd]?)")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _echo_escapes(text: str) -> tuple[str, bool]:
+    """bash's `echo -e`: backslash escapes; `\\c` ends the output (the bool)."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        nxt = text[i + 1 : i + 2]
+        if c != "\\" or not nxt:
+            out.append(c)
+            i += 1
+        elif nxt == "c":
+            return "".join(out), True
+        elif nxt in _ECHO_ESCAPES:
+            out.append(_ECHO_ESCAPES[nxt])
+            i += 2
+        elif nxt == "0" or nxt == "x":
+            digits = re.match(r"[0-7]{0,3}" if nxt == "0" else r"[0-9a-fA-F]{1,2}", text[i + 2 :])
+            assert digits is not None
+            if nxt == "x" and not digits.group():
+                out.append("\\x")
+            else:
+                out.append(chr(int(digits.group() or "0", 8 if nxt == "0" else 16)))
+            i += 2 + len(digits.group())
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), False
+
+
+def _echo(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+    args = argv[1:]
+    newline, escapes = True, False
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        newline = newline and "n" not in args[0]
+        for flag in args[0][1:]:
+            escapes = flag == "e" if flag in "eE" else escapes
+        args = args[1:]
+    text = " ".join(args)
+    if escapes:
+        text, stop = _echo_escapes(text)
+        newline = newline and not stop
+    fds[1].write(text + ("\n" if newline else ""))
+    return 0
+    yield
+
+
+def _status(rc: int) -> Callable[..., Run]:
+    def builtin(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+        return rc
+        yield
+
+    return builtin
+
+
+def _exit(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+    if len(argv) < 2:
+        raise _Exit(ctx.last_rc)
+    if not re.fullmatch(r"[+-]?\d+", argv[1]):
+        fds[2].write(f"bash: exit: {argv[1]}: numeric argument required\n")
+        raise _Exit(2)
+    if len(argv) > 2:
+        fds[2].write("bash: exit: too many arguments\n")
+        return 1
+    raise _Exit(int(argv[1]) & 0xFF)
+    yield
+
+
+def _sleep(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+    """GNU sleep: the sum of its operands, each a number with an optional s/m/h/d suffix."""
+    if len(argv) < 2:
+        fds[2].write("sleep: missing operand\nTry 'sleep --help' for more information.\n")
+        return 1
+    total = 0.0
+    for arg in argv[1:]:
+        m = _DURATION.fullmatch(arg)
+        if m is None:
+            fds[2].write(f"sleep: invalid time interval '{arg}'\n")
+            fds[2].write("Try 'sleep --help' for more information.\n")
+            return 1
+        total += float(m.group(1)) * _UNIT[m.group(2)]
+    yield _Sleep(secs(total))
+    return 0
+
+
+def _wait(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+    """`wait`: every background job of this shell (job or pid operands are not modelled)."""
+    jobs = [j for j in ctx.jobs if not j.done]
+    if jobs:
+        done = yield _Wait(jobs)
+        if not done:
+            left = sum(not j.done for j in jobs)
+            bound = session.wait_bound / NSEC_PER_SEC
+            fds[2].write(
+                f"netlife: wait: {left} background job(s) still running after "
+                f"{bound:g} s of virtual time\n"
+            )
+            return EXIT_WAIT_BOUND
+    ctx.jobs = [j for j in ctx.jobs if not j.done]
+    return 0
+
+
+def _export(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+    rc = 0
+    for arg in argv[1:]:
+        name, eq, value = arg.partition("=")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            fds[2].write(f"bash: export: `{arg}': not a valid identifier\n")
+            rc = 1
+            continue
+        if eq:
+            ctx.vars[name] = value
+        ctx.exported.add(name)
+    return rc
+    yield
+
+
+def _unset(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink]) -> Run:
+    for name in argv[1:]:
+        ctx.vars.pop(name, None)
+        ctx.exported.discard(name)
+    return 0
+    yield
+
+
+_BUILTINS: dict[str, Callable[[ShellSession, list[str], _Ctx, dict[int, Sink]], Run]] = {
+    "echo": _echo,
+    "true": _status(0),
+    ":": _status(0),
+    "false": _status(1),
+    "exit": _exit,
+    "sleep": _sleep,
+    "wait": _wait,
+    "export": _export,
+    "unset": _unset,
+}
+BUILTINS = tuple(sorted(_BUILTINS))
+
+
+# -- transcript and interactive use ---------------------------------------------------------------
+
+
+def render_transcript(results: list[StepResult], prompt: str = "root@netlife:~# ") -> str:
+    """Each step as a terminal shows it: prompt and command (`> ` before continuation lines,
+    bash's PS2), then its stdout and stderr, each ended by a newline."""
+    out = []
+    for r in results:
+        first, *more = r.command.split("\n")
+        out.append(prompt + first + "\n")
+        out.extend("> " + line + "\n" for line in more)
+        for text in (r.stdout, r.stderr):
+            if text:
+                out.append(text if text.endswith("\n") else text + "\n")
+    return "".join(out)
+
+
+Candidates = Callable[[str, str], list[str]]  # (line before the word, word) → completions
+
+
+def command_candidates(session: ShellSession) -> Candidates:
+    """Completion of command names: builtins and the host's command table if it has one."""
+
+    def candidates(before: str, word: str) -> list[str]:
+        if before.strip() and before.rstrip()[-1] not in ";&|(":
+            return []
+        names = set(BUILTINS) | set(getattr(session.host, "commands", {}))
+        return sorted(n for n in names if n.startswith(word))
+
+    return candidates
+
+
+def make_completer(
+    candidates: Candidates, line: Callable[[], str], begidx: Callable[[], int]
+) -> Callable[[str, int], str | None]:
+    """A readline completer (text, state) → match, asking `candidates` once per Tab."""
+    matches: list[str] = []
+
+    def complete(text: str, state: int) -> str | None:
+        if state == 0:
+            before = line()[: begidx()]
+            matches[:] = sorted({c for c in candidates(before, text) if c.startswith(text)})
+        return matches[state] if state < len(matches) else None
+
+    return complete
+
+
+def run_interactive(
+    session: ShellSession,
+    input: TextIO,
+    output: TextIO,
+    complete: Candidates | None = None,
+    history_file: str | None = None,
+) -> int:
+    """`netlife shell`: read, run and print until EOF or `exit`; returns the last status.
+
+    On a terminal it prompts (`root@HOST:~# `, `> ` to continue) and uses readline for
+    history and Tab completion (candidates from `complete`, default command names). From a
+    pipe it reads lines silently, as `bash -s` does.
+    """
+    import sys
+
+    tty = input.isatty() and output.isatty()
+    readline = (
+        _setup_readline(complete or command_candidates(session), history_file)
+        if (tty and input is sys.stdin)
+        else None
+    )
+    prompt = f"root@{session.hostname}:~# "
+    buffer = ""
+    while session.exit_status is None:
+        try:
+            line = _read_line(input, output, "> " if buffer else prompt, tty, readline)
+        except KeyboardInterrupt:
+            output.write("^C\n")
+            buffer = ""
+            continue
+        if line is None:
+            if buffer:
+                output.write("netlife: syntax error: unexpected end of file\n")
+            if tty:
+                output.write("exit\n")
+            break
+        buffer += line + "\n"
+        try:
+            steps = parse_script(buffer, interactive=True)
+        except ScriptError as err:
+            if err.incomplete:
+                continue
+            output.write(f"netlife: line {err.line}: {err.message}\n")
+            session.last_rc = 2
+            buffer = ""
+            continue
+        buffer = ""
+        for step in steps:
+            result = session.run_step(step)
+            output.write(result.stdout + result.stderr)
+            output.flush()
+            if session.exit_status is not None:
+                break
+    if readline is not None and history_file:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(history_file)
+    return session.exit_status if session.exit_status is not None else session.last_rc
+
+
+def _read_line(input: TextIO, output: TextIO, prompt: str, tty: bool, readline: Any) -> str | None:
+    if readline is not None:
+        import builtins
+
+        try:
+            return builtins.input(prompt)
+        except EOFError:
+            return None
+    if tty:
+        output.write(prompt)
+        output.flush()
+    line = input.readline()
+    if not line:
+        return None
+    return line[:-1] if line.endswith("\n") else line
+
+
+def _setup_readline(complete: Candidates, history_file: str | None) -> Any:
+    try:
+        import readline
+    except ImportError:  # not every Python has it; the shell works without
+        return None
+    readline.set_completer(make_completer(complete, readline.get_line_buffer, readline.get_begidx))
+    readline.set_completer_delims(" \t\n;&|()<>")
+    readline.parse_and_bind("tab: complete")
+    if history_file:
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history_file)
+    return readline
