@@ -17,6 +17,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(sys.stdout, args)
 
 
+def _kernel_options(args: argparse.Namespace) -> dict:
+    options: dict = {}
+    if getattr(args, "no_netkit_notifier", False):
+        options["netkit_notifier"] = False
+    if getattr(args, "hang_bound", None) is not None:
+        options["hang_bound_secs"] = args.hang_bound
+    return options
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from netlife.scenario.run import run_file
 
@@ -26,13 +35,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         stop_on_error=args.stop_on_error,
         machine=args.machine,
         out=sys.stdout,
+        **_kernel_options(args),
     )
 
 
 def _cmd_shell(args: argparse.Namespace) -> int:
     from netlife.scenario.run import interactive
 
-    return interactive(machine=args.machine)
+    return interactive(machine=args.machine, **_kernel_options(args))
 
 
 def _cmd_ip(args: argparse.Namespace) -> int:
@@ -45,6 +55,20 @@ def _cmd_conform(args: argparse.Namespace) -> int:
     from netlife.conform.cli import conform_main
 
     return conform_main(args.cases, model_only=args.model_only)
+
+
+def _kernel_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-netkit-notifier",
+        action="store_true",
+        help="run the kernel as it was before the netkit NETDEV_UNREGISTER notifier commit",
+    )
+    p.add_argument(
+        "--hang-bound",
+        type=float,
+        metavar="SECS",
+        help="virtual seconds a blocked command may wait before it is reported hung (600)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,9 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON record instead")
     p.add_argument("--stop-on-error", action="store_true")
     p.add_argument("--machine", help="machine profile (TOML); default: the built-in machine")
+    _kernel_args(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("shell", help="an interactive root shell on the simulated host")
     p.add_argument("--machine")
+    _kernel_args(p)
     p.set_defaults(func=_cmd_shell)
     p = sub.add_parser("ip", help="one `ip` command against a saved host (--state FILE)")
     p.add_argument("--state", required=True, help="JSON snapshot of the host (created if absent)")

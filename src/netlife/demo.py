@@ -1,71 +1,154 @@
-"""`netlife demo`: a veth pair's lifetime with a leaked reference, played on the virtual clock.
+"""`netlife demo`: the seed commit, played on the built-in default machine, in both worlds.
 
-Through the Python API (the kernel's own names): create the pair, hold a tracked reference on
-one end, delete the pair, and watch `ip link del` block in netdev_run_todo: the wait, the
-`unregister_netdevice: waiting for … to become free` lines every 10 s with the holder, the hang
-report when the model's bound passes, then the release and both devices freed.
+The commit "netkit: Add netkit notifier to check for unregistering devices" (2026): a netkit
+device leases an RX queue of a ConnectX port so a container's AF_XDP application can use it;
+then the NIC driver is unloaded. With the notifier, the physical device and netkit go away
+together. On the kernel before the commit, `rmmod mlx5_core` blocks in netdev_run_todo, the
+`unregister_netdevice: waiting for … to become free` lines appear every 10 s, and only deleting
+the netkit device by hand lets rmmod return. The explanation is built from what the model saw
+while rmmod was blocked (the ref_tracker holders and the lease), not written in advance.
 """
 
 from __future__ import annotations
 
-from typing import TextIO
+import argparse
+from typing import Any, TextIO
 
-from netlife import Hang, Kernel, netdev_hold, netdev_put, secs
-from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
-from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
+from netlife.kernel.clock import secs
+from netlife.scenario.shell import ShellSession, render_transcript
+from netlife.scenario.state import boot_host
+
+PHYS = "enp10s0f0np0"
+
+SETUP = """\
+ynl --family rt-link --do newlink --create --json '{"ifname": "nk", "num-rx-queues": 2, "linkinfo": {"kind": "netkit", "data": {"pairing": "single"}}}'
+NK=$(cat /sys/class/net/nk/ifindex)
+PHYS=$(cat /sys/class/net/enp10s0f0np0/ifindex)
+ynl --family netdev --do queue-create --json '{"ifindex": '$NK', "type": "rx", "lease": {"ifindex": '$PHYS', "queue": {"type": "rx", "id": 15}}}'
+ip link set nk up
+xdpsock -i nk -q 1 &
+"""  # noqa: E501
+
+AFTER = """\
+ip a
+rmmod mlx5_ib
+rmmod mlx5_core
+dmesg | tail -n 8
+ip a
+"""
+
+BEFORE = """\
+ip a
+rmmod mlx5_ib
+(sleep 60; ip link del nk) &
+rmmod mlx5_core
+dmesg | grep -e 'waiting for' -e 'ref_tracker' -e 'rxq' -e 'E-Switch: cleanup'
+ip a
+"""
 
 
-def veth_request(name: str, peer: str) -> IfInfoMsg:
-    """RTM_NEWLINK as `ip link add NAME type veth peer name PEER` sends it."""
-    return IfInfoMsg(
-        nlmsg_flags=NLM_F_CREATE | NLM_F_EXCL,
-        attrs={
-            "IFLA_IFNAME": name,
-            "IFLA_LINKINFO": {
-                "IFLA_INFO_KIND": "veth",
-                "IFLA_INFO_DATA": {"VETH_INFO_PEER": IfInfoMsg(attrs={"IFLA_IFNAME": peer})},
-            },
-        },
+def _session(notifier: bool) -> tuple[Any, ShellSession]:
+    host = boot_host(None, netkit_notifier=notifier)
+    return host, ShellSession(host)
+
+
+def play_after(out: TextIO) -> bool:
+    host, session = _session(True)
+    out.write("# Setup: a single-mode netkit device leases RX queue 15 of enp10s0f0np0,\n")
+    out.write("# and an AF_XDP application (xdpsock) runs on the leased queue.\n")
+    out.write(render_transcript(session.run_script(SETUP)))
+    out.write("\n# The seed: unload the NIC driver.\n")
+    out.write(render_transcript(session.run_script(AFTER)))
+    net = host.kernel.init_net
+    return net.dev_get_by_name(PHYS) is None and net.dev_get_by_name("nk") is None
+
+
+def play_before(out: TextIO) -> tuple[bool, dict[str, Any]]:
+    host, session = _session(False)
+    kernel = host.kernel
+    seen: dict[str, Any] = {}
+    session.run_script(SETUP)
+    phys = kernel.init_net.dev_get_by_name(PHYS)
+
+    def look() -> None:
+        # 30 s into the wait: what holds the physical device, and why.
+        seen["refcnt"] = phys.refcnt
+        seen["holders"] = phys.refcnt_tracker.holders()
+        chain: list[str] = []
+        for explain in kernel.holder_explainers:
+            lines, remedy = explain(kernel, phys)
+            chain += lines
+            seen.setdefault("remedy", remedy)
+        seen["chain"] = chain
+
+    results = session.run_script(BEFORE.split("rmmod mlx5_core")[0])
+    kernel.clock.schedule(secs(30), look, "demo: look at the waiting device")
+    results += session.run_script("rmmod mlx5_core\n" + BEFORE.split("rmmod mlx5_core\n")[1])
+    out.write("# The same setup, on the kernel before the netkit notifier commit.\n")
+    out.write("# A background job will delete nk after 60 s, as an operator finally would.\n")
+    out.write(render_transcript(results))
+    released = phys.freed and kernel.init_net.dev_get_by_name("nk") is None
+    return released, seen
+
+
+def explain(seen: dict[str, Any], out: TextIO) -> None:
+    w = out.write
+    w("What happened, in plain words\n")
+    w("-----------------------------\n")
+    w(
+        f"rmmod mlx5_core runs the driver's remove for each port, which unregisters {PHYS}\n"
+        "(unregister_netdev). Unregistering never waits by itself: when RTNL is released,\n"
+        "netdev_run_todo waits until every reference on the device is gone (usage count 1).\n\n"
+    )
+    if seen:
+        w(f"While rmmod was blocked, {PHYS} had usage count {seen['refcnt']}. Its holders:\n")
+        for holder, count in seen["holders"]:
+            w(f"  {holder}" + (f" (x{count})" if count > 1 else "") + "\n")
+        w("\nThe chain of references:\n")
+        w("  xdpsock (AF_XDP socket) -> nk (netkit) -> leased RX queue -> " + PHYS + "\n")
+        for line in seen["chain"]:
+            w(f"  {line}\n")
+        if seen.get("remedy"):
+            w(f"\nWhat releases it: {seen['remedy']}\n")
+    w(
+        "\nThe application holds the netkit device; the netkit device holds one reference on\n"
+        "the physical device per leased queue, and gives them back only when it is itself\n"
+        "unregistered. Before the commit nothing unregisters nk when the NIC goes away: the\n"
+        "once-a-second NETDEV_UNREGISTER rebroadcast reaches netkit, but nothing acts on it, so\n"
+        "rmmod waits forever (here, until the background `ip link del nk`).\n\n"
+        "With the commit, netkit's NETDEV_UNREGISTER notifier sees the physical device in\n"
+        "NETREG_UNREGISTERING with leased queues, collects each leasing netkit device once and\n"
+        "unregisters them in the same nested batch: the AF_XDP socket is unbound (xdpsock sees\n"
+        "ENETDOWN), netkit's uninit drops the leases, and both devices are freed when RTNL is\n"
+        "released: rmmod returns and 'both enp10s0f0np0 and nk gone'.\n"
     )
 
 
-def play_veth_leak(out: TextIO, hang_bound_secs: float = 35.0) -> int:
-    """The issue-2 demo; returns 0 when the story ends as the kernel would (both freed)."""
-    kernel = Kernel(hang_bound_secs=hang_bound_secs)
-    net = kernel.init_net
-    say = out.write
-
-    say("# A veth pair, one end held by a subsystem that forgets to let go.\n")
-    rtnl_newlink(net, veth_request("veth0", "veth1"))
-    veth0, veth1 = net.dev_get_by_name("veth0"), net.dev_get_by_name("veth1")
-    say(f"created {veth0!r}\n        {veth1!r}\n")
-    tracker = netdev_hold(veth1, "demo_subsystem_attach (veth1)")
-    say(f"netdev_hold(veth1): refcnt now {veth1.refcnt}\n\n")
-
-    say("# ip link del veth0: veth_dellink queues both ends; rtnl_unlock runs the todo.\n")
-    start = kernel.clock.now
-    try:
-        rtnl_dellink(net, IfInfoMsg(attrs={"IFLA_IFNAME": "veth0"}))
-    except Hang as hang:
-        say(f"after {(kernel.clock.now - start) / 1e9:.3f} s of virtual time the call is still\n")
-        say("blocked; the model reports the hang (the kernel would wait forever):\n")
-        say(str(hang.report) + "\n\n")
-    say("dmesg:\n")
-    for line in kernel.printk.dmesg(clear=True):
-        say(f"  {line}\n")
-    say(f"\nveth0 {veth0.reg_state.name}, freed={veth0.freed}\n")
-    say(f"veth1 {veth1.reg_state.name}, freed={veth1.freed}, refcnt={veth1.refcnt}\n\n")
-
-    say("# The subsystem finally drops its reference; the waiting task wakes and frees veth1.\n")
-    netdev_put(veth1, tracker)
-    kernel.clock.advance(secs(1))
-    say(f"veth1 {veth1.reg_state.name}, freed={veth1.freed}\n")
-    for line in kernel.printk.dmesg(clear=True):
-        say(f"  {line}\n")
-    ok = veth0.freed and veth1.freed and not net.dev_get_by_name("veth1")
-    say("both devices freed.\n" if ok else "NOT freed: this is a netlife bug.\n")
+def main(out: TextIO, args: argparse.Namespace | None = None) -> int:
+    before_only = bool(args and getattr(args, "before_fix", False))
+    after_only = bool(args and getattr(args, "after_fix", False))
+    ok = True
+    title = "netlife demo: netkit: Add netkit notifier to check for unregistering devices"
+    out.write(f"{title}\n{'=' * len(title)}\n")
+    out.write("Machine: the built-in default (two ConnectX ports on 0000:0a:00.0 and .1,\n")
+    out.write("mlx5_core and mlx5_ib loaded).\n\n")
+    if not before_only:
+        out.write("1. With the netkit notifier (the kernel since the commit)\n")
+        out.write("--------------------------------------------------------\n")
+        gone = play_after(out)
+        out.write(
+            "\nboth enp10s0f0np0 and nk gone\n\n" if gone else "\nNOT gone: a netlife bug\n\n"
+        )
+        ok &= gone
+    if not after_only:
+        out.write("2. Without it (the kernel before the commit)\n")
+        out.write("--------------------------------------------\n")
+        released, seen = play_before(out)
+        out.write(
+            "\nrmmod returned once nk was deleted; enp10s0f0np0 freed.\n\n"
+            if released
+            else "\nNOT released: a netlife bug\n\n"
+        )
+        ok &= released
+        explain(seen, out)
     return 0 if ok else 1
-
-
-def main(out: TextIO, args: object = None) -> int:
-    return play_veth_leak(out)

@@ -64,12 +64,12 @@ def namespaces_record(host: Any) -> dict[str, Any]:
     return record
 
 
-def play(text: str, machine: str | None = None, stop_on_error: bool = False):
+def play(text: str, machine: str | None = None, stop_on_error: bool = False, **kernel_options: Any):
     """Boot, run the script, return (host, results, recorder)."""
     from netlife.scenario.shell import ShellSession
     from netlife.scenario.state import boot_host
 
-    host = boot_host(machine)
+    host = boot_host(machine, **kernel_options)
     recorder = EventRecorder(host)
     session = ShellSession(host, stop_on_error=stop_on_error)
     results = session.run_script(text, on_step=lambda i: setattr(recorder, "step", i))
@@ -102,6 +102,7 @@ def run_file(
     stop_on_error: bool = False,
     machine: str | None = None,
     out: TextIO = sys.stdout,
+    **kernel_options: Any,
 ) -> int:
     from netlife.scenario.script import ScriptError
     from netlife.scenario.shell import render_transcript
@@ -113,7 +114,7 @@ def run_file(
         sys.stderr.write(f"netlife: cannot read {path}: {err.strerror}\n")
         return 2
     try:
-        host, results, recorder = play(text, machine, stop_on_error)
+        host, results, recorder = play(text, machine, stop_on_error, **kernel_options)
     except ScriptError as err:
         sys.stderr.write(f"netlife: {path}:{err}\n")
         return 2
@@ -128,10 +129,10 @@ def run_file(
     return failed[-1].rc if stop_on_error and failed else 0
 
 
-def interactive(machine: str | None = None) -> int:
+def interactive(machine: str | None = None, **kernel_options: Any) -> int:
     from netlife.scenario.shell import ShellSession, run_interactive
     from netlife.scenario.state import boot_host
 
-    host = boot_host(machine)
+    host = boot_host(machine, **kernel_options)
     session = ShellSession(host)
     return run_interactive(session, sys.stdin, sys.stdout)

@@ -292,7 +292,11 @@ class ShellSession:
 
     def _start_job(self, and_or: AndOr, ctx: _Ctx) -> None:
         # A non-interactive shell gives background jobs /dev/null for stdin.
-        job = _Job(self._run_and_or(and_or, ctx.child(stdin=_Stdin())))
+        child = ctx.child(stdin=_Stdin())
+        # Model-only: tells long-running commands (ip monitor) they may outlive their step.
+        child.vars["NETLIFE_JOB"] = "1"
+        child.exported.add("NETLIFE_JOB")
+        job = _Job(self._run_and_or(and_or, child))
         ctx.jobs = [j for j in ctx.jobs if not j.done] + [job]
         self.clock.queue_work(lambda: self._resume(job, None), name="shell job")
 

@@ -40,11 +40,11 @@ def _devices(net: Any) -> list:
     ]
 
 
-def boot_host(machine: str | None) -> Any:
+def boot_host(machine: str | None, **kernel_options: Any) -> Any:
     from netlife.scenario.machine import boot, default_profile, load_profile
 
     profile = load_profile(machine) if machine else default_profile()
-    return boot(profile)
+    return boot(profile, **kernel_options)
 
 
 def load_state(path: str) -> dict[str, Any]:

@@ -79,6 +79,7 @@ class Host:
         # Files outside /proc, /sys and /dev: the host's tmpfs (batch files, notes). Model-only:
         # nothing is read from or written to the real filesystem.
         self.files: dict[str, str] = {}
+        self._printed: dict[int, int] = {}  # pid → lines of its output already shown
 
     # -- the CommandHost protocol of scenario/shell.py -------------------------------------
 
@@ -127,7 +128,24 @@ class Host:
             rc = EXIT_INTERNAL
         finally:
             kernel.current = prev
+        proc.write(self.drain_background())
         return CommandResult(rc, "".join(proc.out), "".join(proc.err))
+
+    def drain_background(self) -> str:
+        """What long-running processes (ip monitor, xdpsock …) printed since the last look: a
+        terminal shows it wherever the cursor is, so it joins the running command's output."""
+        chunks = []
+        for pid, process in sorted(self.processes.items()):
+            drain = getattr(process, "drain", None)
+            if drain is not None:
+                chunks.append(drain())
+                continue
+            lines = getattr(process, "output", None)
+            if lines:
+                seen = self._printed.get(pid, 0)
+                chunks.extend(line + "\n" for line in lines[seen:])
+                self._printed[pid] = len(lines)
+        return "".join(chunks)
 
     def write_file_in(
         self, net: Net, path: str, data: str, append: bool = False
