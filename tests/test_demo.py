@@ -1,6 +1,7 @@
 """`netlife demo` plays the seed commit in both worlds and ends each as the kernel would."""
 
 import io
+import itertools
 import re
 
 from netlife.cli import main
@@ -29,7 +30,7 @@ def test_demo_before_the_fix_blocks_until_nk_is_deleted(capsys):
     )
     # Every 10 s from the first warning until the background `ip link del nk` at 60 s.
     assert len(waits) == 5
-    assert [int(b) - int(a) for a, b in zip(waits, waits[1:], strict=False)] == [10] * 4
+    assert [int(b) - int(a) for a, b in itertools.pairwise(waits)] == [10] * 4
     assert "netdev_rx_queue_lease (nk rxq 1)" in out
     assert "What releases it: ip link del nk" in out
     assert "rmmod returned once nk was deleted; enp10s0f0np0 freed." in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+import pytest
 from ip_helpers import new_host
 
 JOB = {"NETLIFE_JOB": "1"}
@@ -33,10 +34,26 @@ REAL = (
 )
 
 
+_SHOWN: list[str] = []
+
+
 def _run(host, line: str):
     result = host.run_command(shlex.split(line))
     host.settle()
+    # A running monitor prints into whatever command is running, as on a terminal.
+    _SHOWN.append(result.stdout)
     return result
+
+
+@pytest.fixture(autouse=True)
+def _fresh_terminal():
+    _SHOWN.clear()
+
+
+def _shown(monitor) -> str:
+    text = "".join(_SHOWN) + monitor.drain()
+    _SHOWN.clear()
+    return text
 
 
 def test_monitor_prints_each_event_as_the_real_ip_monitor_does():
@@ -46,8 +63,8 @@ def test_monitor_prints_each_event_as_the_real_ip_monitor_does():
     (monitor,) = host.processes.values()
     for line in STEPS:
         assert _run(host, line).rc == 0
-    assert monitor.drain() == "".join(REAL)
-    assert monitor.drain() == ""
+    assert _shown(monitor) == "".join(REAL)
+    assert _shown(monitor) == ""
 
 
 def test_stopped_monitor_leaves_the_namespace_and_prints_nothing_more():
@@ -58,7 +75,7 @@ def test_stopped_monitor_leaves_the_namespace_and_prints_nothing_more():
     assert monitor not in host.kernel.init_net.rtnl_listeners
     assert not host.processes
     _run(host, STEPS[0])
-    assert monitor.drain() == ""
+    assert _shown(monitor) == ""
 
 
 def test_monitor_dev_filter_and_label():
@@ -68,7 +85,7 @@ def test_monitor_dev_filter_and_label():
     (monitor,) = host.processes.values()
     _run(host, "ip link set veth1 mtu 1300")
     _run(host, "ip link set veth0 mtu 1300")
-    text = monitor.drain()
+    text = _shown(monitor)
     assert text.startswith("[LINK]3: veth0@veth1:")
     assert "veth1@" not in text.split("\n")[0]
     assert text.count("[LINK]") == 1
@@ -80,9 +97,9 @@ def test_monitor_in_a_namespace_sees_only_that_namespace():
     host.run_command(["ip", "-n", "nlhip-a", "monitor", "link"], env=JOB)
     (monitor,) = host.processes.values()
     _run(host, STEPS[0])
-    assert monitor.drain() == ""
+    assert _shown(monitor) == ""
     _run(host, "ip link set veth1 netns nlhip-a")
-    assert monitor.drain().startswith("2: veth1@if3: <BROADCAST,MULTICAST>")
+    assert _shown(monitor).startswith("2: veth1@if3: <BROADCAST,MULTICAST>")
 
 
 def test_foreground_monitor_refuses_and_unknown_words_fail():
