@@ -108,9 +108,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _split_ip_args(argv: list[str]) -> list[str]:
+    """`netlife ip [--state F] [--machine M] IP-ARGS…`: IP-ARGS are iproute2's own (-br, -j …),
+    so they must not reach argparse; mark where they start."""
+    if not argv or argv[0] != "ip":
+        return argv
+    head, i = ["ip"], 1
+    while i < len(argv) and argv[i] in ("--state", "--machine", "-h", "--help"):
+        take = 1 if argv[i] in ("-h", "--help") else 2
+        head += argv[i : i + take]
+        i += take
+    return [*head, "--", *argv[i:]]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_split_ip_args(sys.argv[1:] if argv is None else argv))
     try:
         return args.func(args)
     except KeyboardInterrupt:

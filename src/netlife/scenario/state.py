@@ -117,11 +117,12 @@ def run_ip_with_state(path: str, argv: list[str], machine: str | None = None) ->
     except OSError as err:
         sys.stderr.write(f'Cannot open file "{err.filename}" for reading: {err.strerror}\n')
         return 1
+    before = host_digest(host)
     result = host.run_command(["ip", *argv])
     host.settle()
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
-    if result.rc == 0:
+    if result.rc == 0 and host_digest(host) != before:
         data["commands"].append(["ip", *argv])
         data["machine"] = data.get("machine") or machine
         data["digest"] = host_digest(host)

@@ -1,0 +1,47 @@
+"""`netlife ip --state FILE`: a host saved as its commands, replayed; bad files left alone."""
+
+import json
+
+from netlife.cli import main
+
+
+def run(capsys, state, *args):
+    rc = main(["ip", "--state", str(state), *args])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_state_accumulates_changes_and_replays_them(tmp_path, capsys):
+    state = tmp_path / "host.json"
+    assert run(capsys, state, "link", "add", "v0", "type", "veth", "peer", "name", "v1")[0] == 0
+    rc, out, _ = run(capsys, state, "-br", "link", "show", "v0")
+    assert rc == 0 and out.startswith("v0@v1 ")
+    saved = json.loads(state.read_text())
+    # Only commands that changed the host are kept.
+    assert saved["commands"] == [["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"]]
+
+
+def test_failed_command_is_not_saved_and_prints_iproute2_error(tmp_path, capsys):
+    state = tmp_path / "host.json"
+    run(capsys, state, "link", "add", "v0", "type", "veth")
+    before = state.read_text()
+    rc, _, err = run(capsys, state, "link", "add", "v0", "type", "veth")
+    assert rc == 2 and err == "RTNETLINK answers: File exists\n"
+    assert state.read_text() == before
+
+
+def test_corrupt_truncated_or_foreign_files_are_refused_and_untouched(tmp_path, capsys):
+    good = tmp_path / "good.json"
+    run(capsys, good, "link", "add", "v0", "type", "veth")
+    for name, text in {
+        "corrupt.json": "garbage",
+        "truncated.json": good.read_text()[:40],
+        "foreign.json": json.dumps({"format": "something-else"}),
+        "edited.json": good.read_text().replace('"v0"', '"v9"'),
+    }.items():
+        path = tmp_path / name
+        path.write_text(text)
+        rc, out, err = run(capsys, path, "link")
+        assert rc == 2 and out == "", name
+        assert err.startswith("netlife: ") and "Traceback" not in err, name
+        assert path.read_text() == text, name
