@@ -30,10 +30,16 @@ def _netlife_imports(path: pathlib.Path) -> set[str]:
     return found
 
 
+# Front ends that build a whole host, like the cli: they may import anything.
+FRONT_ENDS = {"adapters/pytest_plugin.py"}
+
+
 def test_packages_import_only_in_the_allowed_direction():
     bad = []
     for package, allowed in ALLOWED.items():
         for path in sorted((SRC / package).rglob("*.py")):
+            if str(path.relative_to(SRC)) in FRONT_ENDS:
+                continue
             for target in _netlife_imports(path):
                 if target != package and target not in allowed:
                     bad.append(f"{path.relative_to(SRC)} imports netlife.{target}")

@@ -31,7 +31,9 @@ from netlife.kernel.dev_adjacency import (
     netdev_upper_dev_unlink,
 )
 from netlife.kernel.dev_flags import (
+    dev_set_allmulti,
     dev_set_mtu,
+    dev_set_promiscuity,
     netif_carrier_off,
     netif_carrier_on,
     netif_oper_up,
@@ -45,7 +47,6 @@ from netlife.kernel.errors import EBUSY, EINVAL, ELOOP, EOPNOTSUPP, KernelError
 from netlife.kernel.if_link import (
     ARPHRD_ETHER,
     IFF_LOOPBACK,
-    IFF_PROMISC,
     IFF_UP,
     RTM_DELLINK,
     RTM_NEWLINK,
@@ -91,7 +92,7 @@ from netlife.kernel.rtnetlink import (
     rtnl_link_register,
     rtnl_link_unregister,
 )
-from netlife.kernel.rtnl_notify import rtmsg_bridge_port, rtmsg_ifinfo
+from netlife.kernel.rtnl_notify import rtmsg_bridge_port
 
 BR_MAX_PORTS = 1 << 10
 ZERO_MAC = "00:00:00:00:00:00"
@@ -152,26 +153,6 @@ def br_port_get_rtnl(dev: NetDevice) -> NetBridgePort | None:
 def netdev_name(dev: NetDevice) -> str:
     """netdev_name + netdev_reg_state: how netdev_info() names a device in dmesg."""
     return dev.name + (" (unregistering)" if dev.reg_state == NETREG_UNREGISTERING else "")
-
-
-def dev_set_allmulti(dev: NetDevice, inc: int) -> None:
-    """The dmesg side of net/core/dev.c:dev_set_allmulti (no netlink message: gflags unchanged).
-
-    The allmulti counter itself is not moved: the model's dev_get_flags would then report
-    IFF_ALLMULTI, which the kernel reports only when userspace set it (dev->gflags).
-    """
-    word = "entered" if inc > 0 else "left"
-    dev.kernel.printk.pr_info(f"{netdev_name(dev)}: {word} allmulticast mode")
-
-
-def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
-    """net/core/dev.c:dev_set_promiscuity: the dmesg line and RTM_NEWLINK with change PROMISC.
-
-    As for allmulti, the counter is not moved (see dev_set_allmulti).
-    """
-    word = "entered" if inc > 0 else "left"
-    dev.kernel.printk.pr_info(f"{netdev_name(dev)}: {word} promiscuous mode")
-    rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_PROMISC)
 
 
 def port_cost(dev: NetDevice) -> int:

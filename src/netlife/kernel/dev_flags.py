@@ -434,7 +434,7 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
         dev.flags &= ~IFF_PROMISC
     if dev.flags != old_flags:
         word = "entered" if dev.flags & IFF_PROMISC else "left"
-        dev.kernel.printk.pr_info(f"{dev.name}: {word} promiscuous mode")
+        dev.kernel.printk.pr_info(f"{netdev_prefix(dev)}: {word} promiscuous mode")
         rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_PROMISC)
 
 
@@ -448,4 +448,16 @@ def dev_set_allmulti(dev: NetDevice, inc: int) -> None:
         dev.flags &= ~IFF_ALLMULTI
     if dev.flags != old_flags:
         word = "entered" if dev.flags & IFF_ALLMULTI else "left"
-        dev.kernel.printk.pr_info(f"{dev.name}: {word} allmulticast mode")
+        dev.kernel.printk.pr_info(f"{netdev_prefix(dev)}: {word} allmulticast mode")
+
+
+def netdev_prefix(dev: NetDevice) -> str:
+    """net/core/dev.c:__netdev_printk: "DRIVER BUS-ID NAME" for a device with a parent, else
+    the name, with " (unregistering)" while NETREG_UNREGISTERING (netdev_reg_state)."""
+    from netlife.kernel.netdevice import NETREG_UNREGISTERING
+
+    name = dev.name + (" (unregistering)" if dev.reg_state == NETREG_UNREGISTERING else "")
+    parent = dev.parent
+    if parent is not None and getattr(parent, "driver", None) is not None:
+        return f"{parent.driver.name} {parent.name} {name}"
+    return name

@@ -99,8 +99,6 @@ def rtnl_fill_ifinfo(
         "IFLA_AF_SPEC": {"AF_INET6": {"IFLA_INET6_ADDR_GEN_MODE": 0}},  # eui64
     }
     iflink = dev_get_iflink(dev)
-    if dev.ifindex != iflink:
-        a["IFLA_LINK"] = iflink
     if dev.qdisc:
         a["IFLA_QDISC"] = dev.qdisc
     if dev.ifalias:
@@ -129,10 +127,15 @@ def rtnl_fill_ifinfo(
                 linkinfo["IFLA_INFO_SLAVE_DATA"] = uops.fill_slave_info(upper, dev)
     if linkinfo:
         a["IFLA_LINKINFO"] = linkinfo
+    put_netnsid = False
     if ops is not None and ops.get_link_net is not None:
         link_net = ops.get_link_net(dev)
         if link_net is not dev.nd_net or net is not dev.nd_net:
             a["IFLA_LINK_NETNSID"] = net.peernet2id_alloc(link_net)
+            put_netnsid = True
+    # nla_put_iflink: always with a link-netnsid (the index means nothing without it).
+    if put_netnsid or dev.ifindex != iflink:
+        a["IFLA_LINK"] = iflink
     if new_nsid is not None:
         a["IFLA_NEW_NETNSID"] = new_nsid
     if new_ifindex is not None:
