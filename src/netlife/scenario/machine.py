@@ -75,6 +75,7 @@ class Profile:
     seed: int = 0
     boot_time: float = 300.0
     num_possible_cpus: int = 2
+    loopback: str = "up"  # what init brings lo to; "down" is a fresh network namespace
     pci: list[PciFunction] = field(default_factory=list)
     modules: list[BootModule] = field(default_factory=list)
     sysctl: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +88,7 @@ _TOP = {
     "seed": int,
     "boot_time": (int, float),
     "num_possible_cpus": int,
+    "loopback": str,
     "pci": list,
     "module": list,
     "sysctl": dict,
@@ -145,9 +147,11 @@ def parse_profile(data: dict[str, Any], source: str, modules: dict[str, Any]) ->
     module and driver names against."""
     _check_table(source, "", data, _TOP)
     prof = Profile(source)
-    for key in ("hostname", "seed", "num_possible_cpus"):
+    for key in ("hostname", "seed", "num_possible_cpus", "loopback"):
         if key in data:
             setattr(prof, key, data[key])
+    if prof.loopback not in ("up", "down"):
+        raise ProfileError(f'{source}: loopback: must be "up" or "down", not {prof.loopback!r}')
     if "boot_time" in data:
         if data["boot_time"] < NETWORK_TIME + 1 or data["boot_time"] > 10**7:
             raise ProfileError(
@@ -328,9 +332,10 @@ def boot(profile: Profile, **kernel_options: Any):
 
     clock.advance_to(secs(NETWORK_TIME))
     # Every distribution's init brings loopback up first (systemd-networkd, ifup lo).
-    with rtnl_lock(kernel):
-        dev_open(kernel.init_net.loopback_dev)
-    clock.run_pending()
+    if profile.loopback == "up":
+        with rtnl_lock(kernel):
+            dev_open(kernel.init_net.loopback_dev)
+        clock.run_pending()
     for fn in profile.pci:
         dev = kernel.init_net.dev_get_by_name(fn.ifname)
         if dev is None or not (fn.activated or fn.state == "up"):

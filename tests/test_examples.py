@@ -1,0 +1,58 @@
+"""examples/veth.sh: netlife's transcript equals the same lines run in a real namespace."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+from netlife.scenario.run import play
+from netlife.scenario.script import parse_script
+from netlife.scenario.shell import render_transcript
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "veth.sh"
+MACHINE = ROOT / "examples" / "netns.toml"
+
+
+def model_transcript() -> str:
+    _, results, _ = play(EXAMPLE.read_text(), str(MACHINE))
+    return render_transcript(results)
+
+
+def real_transcript() -> str:
+    ns = f"nlex-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
+    try:
+        out = []
+        for step in parse_script(EXAMPLE.read_text()):
+            r = subprocess.run(
+                ["ip", "netns", "exec", ns, "bash", "-c", step.source],
+                capture_output=True,
+                text=True,
+            )
+            out.append(f"root@netlife:~# {step.source}\n{r.stdout}{r.stderr}")
+        return "".join(out)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_example_transcript_is_deterministic():
+    assert model_transcript() == model_transcript()
+
+
+def _can_make_namespaces() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root to create a network namespace"
+    if shutil.which("ip") is None:
+        return "needs iproute2 (ip)"
+    return None
+
+
+@pytest.mark.kernel
+def test_example_matches_the_real_kernel_line_for_line():
+    reason = _can_make_namespaces()
+    if reason:
+        pytest.skip(reason)
+    assert model_transcript() == real_transcript()
