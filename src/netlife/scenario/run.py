@@ -10,6 +10,7 @@ Model-only. The JSON record is a contract other tools build on:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, TextIO
 
@@ -135,4 +136,42 @@ def interactive(machine: str | None = None, **kernel_options: Any) -> int:
 
     host = boot_host(machine, **kernel_options)
     session = ShellSession(host)
-    return run_interactive(session, sys.stdin, sys.stdout)
+    history = os.path.join(os.path.expanduser("~"), ".netlife_history")
+    return run_interactive(
+        session, sys.stdin, sys.stdout, complete=shell_candidates(session), history_file=history
+    )
+
+
+IP_WORDS = (
+    "link", "address", "netns", "monitor", "tuntap", "add", "del", "delete", "set", "show",
+    "list", "exec", "type", "peer", "name", "dev", "master", "nomaster", "up", "down", "mtu",
+    "address", "netns", "mode", "id", "dstport", "help",
+)  # fmt: skip
+
+
+def shell_candidates(session: Any):
+    """Tab completion: command names first; then device names of every namespace, namespace
+    names, link kinds the host can load, module names and `ip` keywords."""
+    from netlife.scenario.shell import command_candidates
+
+    commands = command_candidates(session)
+    host = session.host
+
+    def candidates(before: str, word: str) -> list[str]:
+        names = commands(before, word)
+        if names or not before.strip():
+            return names
+        kernel = host.kernel
+        words = set(IP_WORDS) | set(host.netns) | set(kernel.module_table)
+        for net in kernel.live_nets():
+            words.update(dev.name for dev in net.devices())
+        words.update(kernel.link_ops)
+        words.update(
+            m.removeprefix("rtnl-link-")
+            for spec in kernel.module_table.values()
+            for m in spec.aliases
+            if m.startswith("rtnl-link-")
+        )
+        return sorted(w for w in words if w.startswith(word))
+
+    return candidates
