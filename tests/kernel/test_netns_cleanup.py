@@ -95,6 +95,8 @@ def test_a_held_device_blocks_cleanup_until_released(host):
     kernel.clock.run_pending()
     assert kernel.stuck_cleanup == [net] and not v1.freed
     assert kernel.pernet_ops_rwsem.readers == 1  # the worker sleeps holding it
+    assert not kernel.hangs  # the worker sleeps without running the clock
+    kernel.clock.advance(secs(kernel.hang_bound_secs))
     assert [d.name for d in kernel.hangs[-1].devices] == ["veth1"]
     netdev_put(v1, tracker)
     kernel.clock.advance(secs(1))

@@ -12,6 +12,7 @@ so both observations are first put in canonical form:
   statistics, timers and limits neither side models, is dropped;
 - events of a namespace are kept only while both sides could see them: from the end of the
   step that created it to the start of the step that deletes it (see conform/target.py);
+- the lines of `ip netns list` are compared sorted (see lists_namespaces);
 - an event's "link" is compared on the keys both sides gave (the real side builds it from the
   message, without iproute2's M-DOWN).
 
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from netlife.conform.sandbox import IP_OBJECTS, NETNS_SUBCOMMANDS, resolve
 from netlife.conform.target import ROOT_NETNS, Observation
 
 PROJECTION = (
@@ -153,6 +155,22 @@ def command_netns(command: str) -> str:
     return ROOT_NETNS
 
 
+def lists_namespaces(command: str) -> bool:
+    """Whether a line is `ip [OPTIONS] netns [list|show|lst]`.
+
+    Its lines come in readdir order of /run/netns, which belongs to the filesystem there, not
+    to the kernel's networking: tmpfs lists the newest entry first, ext4 in hash order. So
+    both sides' lines are compared sorted.
+    """
+    words = command.split()
+    if words[:1] != ["ip"]:
+        return False
+    rest = [w for w in words[1:] if not w.startswith("-")]
+    if not rest or resolve(rest[0], IP_OBJECTS) != "netns":
+        return False
+    return len(rest) == 1 or resolve(rest[1], NETNS_SUBCOMMANDS) in ("list", "show", "lst")
+
+
 def canonical(obs: Observation) -> dict[str, Any]:
     """The observation with numbering, random addresses and unmodelled fields normalised."""
     canon = Canonicalizer()
@@ -178,11 +196,14 @@ def canonical(obs: Observation) -> dict[str, Any]:
                 }
             )
         ns = command_netns(step.command)
+        stdout = step.stdout
+        if lists_namespaces(step.command):
+            stdout = "".join(sorted(stdout.splitlines(True)))
         steps.append(
             {
                 "command": step.command,
                 "rc": step.rc,
-                "stdout": canon.text(ns, step.stdout),
+                "stdout": canon.text(ns, stdout),
                 "stderr": canon.text(ns, step.stderr),
                 "refused": step.refused,
                 "dumps": canon.dumps(step.dumps),

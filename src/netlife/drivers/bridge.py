@@ -44,6 +44,7 @@ from netlife.kernel.dev_notify import (
     unregister_netdevice_notifier,
 )
 from netlife.kernel.errors import EBUSY, EINVAL, ELOOP, EOPNOTSUPP, KernelError
+from netlife.kernel.hang_explain import register_holder_explainer, unregister_holder_explainer
 from netlife.kernel.if_link import (
     ARPHRD_ETHER,
     IFF_LOOPBACK,
@@ -176,9 +177,9 @@ def br_set_state(p: NetBridgePort, state: int) -> None:
 
 
 def br_stp_enable_port(p: NetBridgePort) -> None:
-    """br_init_port (blocking), then br_port_state_selection: with STP off, forwarding."""
+    """br_stp_if.c: br_init_port (blocking), br_port_state_selection (which makes the port
+    forwarding and notifies), then a notification of its own."""
     br_set_state(p, BR_STATE_BLOCKING)
-    br_set_state(p, BR_STATE_FORWARDING)
     br_port_state_selection(p.br)
     br_ifinfo_notify(RTM_NEWLINK, p)
 
@@ -192,8 +193,21 @@ def br_stp_disable_port(p: NetBridgePort) -> None:
 # -- bridge id and MTU ----------------------------------------------------------------------
 
 
+def br_make_forwarding(p: NetBridgePort) -> None:
+    """br_stp.c:br_make_forwarding with STP off: a blocking port forwards at once, and says so."""
+    if p.state != BR_STATE_BLOCKING:
+        return
+    br_set_state(p, BR_STATE_FORWARDING)
+    br_ifinfo_notify(RTM_NEWLINK, p)
+
+
 def br_port_state_selection(br: NetBridge) -> None:
-    """With the kernel STP off: the bridge has carrier iff some port is forwarding."""
+    """br_stp.c:br_port_state_selection with the kernel STP off: the bridge is the root and
+    every enabled port designated, so each blocking one is made forwarding; the bridge has
+    carrier iff some port is forwarding."""
+    for p in br.port_list:
+        if p.state != BR_STATE_DISABLED:
+            br_make_forwarding(p)
     if any(p.state == BR_STATE_FORWARDING for p in br.port_list):
         netif_carrier_on(br.dev)
     else:
@@ -489,12 +503,14 @@ def br_device_event(nb: NotifierBlock, event: int, info: object) -> int:
         if br_stp_recalculate_bridge_id(br):
             call_netdevice_notifiers(NETDEV_CHANGEADDR, br.dev)
     elif event == NetdevCmd.NETDEV_CHANGE:
-        if br.dev.start:  # br_port_carrier_check
+        if br.dev.start:  # br_port_carrier_check: it notifies when it changes the state
             if dev.start and netif_oper_up(dev):
                 if p.state == BR_STATE_DISABLED:
                     br_stp_enable_port(p)
+                    notified = True
             elif p.state != BR_STATE_DISABLED:
                 br_stp_disable_port(p)
+                notified = True
     elif event == NetdevCmd.NETDEV_DOWN:
         if br.dev.flags & IFF_UP:
             br_stp_disable_port(p)
@@ -535,6 +551,30 @@ class BridgeState:
     net_ops: PernetOperations
 
 
+def br_holder_explainer(dev: NetDevice, holder: str, count: int) -> list:
+    """Model-only, for hang reports: the bridge port whose new_nbp took `holder` on dev: a port
+    still attached (remove it with nomaster), or a deleted one waiting for destroy_nbp."""
+    from netlife.kernel.hang_explain import Held, device_label, ip_command
+
+    found = []
+    for br_dev in dev.kernel.live_devices():
+        br = br_dev.priv
+        if not isinstance(br, NetBridge):
+            continue
+        for p in br.port_list:
+            if p.dev is dev and p.dev_tracker is not None and p.dev_tracker.holder == holder:
+                how = f"has {dev.name} as a port; the port holds it until it is deleted"
+                remedy = ip_command(dev.kernel, dev.nd_net, f"link set dev {dev.name} nomaster")
+                found.append(Held(1, f"bridge {device_label(br_dev)}", how, remedy=remedy))
+    if len(found) < count:
+        how = (
+            f"was deleted; it holds {dev.name} until its RCU callback (destroy_nbp) runs after "
+            "the next grace period, by itself"
+        )
+        found.append(Held(count - len(found), "a bridge port", how))
+    return found[:count]
+
+
 def br_init(kernel, params) -> int:
     ops = RtnlLinkOps(
         kind="bridge",
@@ -563,11 +603,13 @@ def br_init(kernel, params) -> int:
         unregister_pernet_operations(kernel, net_ops)
         del kernel.driver_state["bridge"]
         return -err.errno
+    register_holder_explainer(kernel, "new_nbp", br_holder_explainer)
     return 0
 
 
 def br_deinit(kernel) -> None:
     state: BridgeState = kernel.driver_state["bridge"]
+    unregister_holder_explainer(kernel, "new_nbp", br_holder_explainer)
     rtnl_link_unregister(kernel, state.link_ops)
     unregister_netdevice_notifier(kernel, state.notifier)
     unregister_pernet_operations(kernel, state.net_ops)

@@ -23,9 +23,12 @@ from netlife.kernel.dev import (
     unregister_netdevice_many,
     unregister_netdevice_queue,
 )
+from netlife.kernel.dev_addr_lists import IFF_UNICAST_FLT, dev_uc_add, dev_uc_del
 from netlife.kernel.dev_adjacency import netdev_upper_dev_link, netdev_upper_dev_unlink
 from netlife.kernel.dev_flags import (
+    dev_set_allmulti,
     dev_set_mtu,
+    dev_set_promiscuity,
     linkwatch_fire_event,
     netif_stacked_transfer_operstate,
 )
@@ -35,7 +38,8 @@ from netlife.kernel.dev_notify import (
     unregister_netdevice_notifier,
 )
 from netlife.kernel.errors import EBUSY, EINVAL, ENODEV, KernelError
-from netlife.kernel.if_link import ARPHRD_ETHER, IFF_LOOPBACK
+from netlife.kernel.hang_explain import register_holder_explainer, unregister_holder_explainer
+from netlife.kernel.if_link import ARPHRD_ETHER, IFF_ALLMULTI, IFF_LOOPBACK, IFF_PROMISC
 from netlife.kernel.module import Module
 from netlife.kernel.net_namespace import Net
 from netlife.kernel.netdevice import (
@@ -138,6 +142,7 @@ def macvlan_port_destroy(dev: NetDevice) -> None:
 
 def macvlan_init(dev: NetDevice) -> int:
     vlan: MacvlanDev = dev.priv
+    dev.tso_max_size = vlan.lowerdev.tso_max_size  # netif_inherit_tso_max
     vlan.port.count += 1
     vlan.dev_tracker = netdev_hold(vlan.lowerdev, f"macvlan_init ({dev.name})")
     return 0
@@ -157,6 +162,39 @@ def macvlan_dev_free(dev: NetDevice) -> None:
     vlan.dev_tracker = None
 
 
+def macvlan_open(dev: NetDevice) -> int:
+    """The lower takes the macvlan's address (dev_uc_add) and its promisc/allmulti users; a
+    passthru macvlan makes the lower promiscuous instead (unless nopromisc)."""
+    vlan: MacvlanDev = dev.priv
+    lowerdev = vlan.lowerdev
+    if vlan.port.passthru:
+        if not vlan.flags & MACVLAN_FLAG_NOPROMISC:
+            dev_set_promiscuity(lowerdev, 1)
+        return 0
+    dev_uc_add(lowerdev, dev.dev_addr)
+    if dev.flags & IFF_ALLMULTI:
+        dev_set_allmulti(lowerdev, 1)
+    if dev.flags & IFF_PROMISC:
+        dev_set_promiscuity(lowerdev, 1)
+    return 0
+
+
+def macvlan_stop(dev: NetDevice) -> int:
+    """macvlan_open undone, in macvlan_stop's order."""
+    vlan: MacvlanDev = dev.priv
+    lowerdev = vlan.lowerdev
+    if vlan.port.passthru:
+        if not vlan.flags & MACVLAN_FLAG_NOPROMISC:
+            dev_set_promiscuity(lowerdev, -1)
+        return 0
+    if dev.flags & IFF_ALLMULTI:
+        dev_set_allmulti(lowerdev, -1)
+    if dev.flags & IFF_PROMISC:
+        dev_set_promiscuity(lowerdev, -1)
+    dev_uc_del(lowerdev, dev.dev_addr)
+    return 0
+
+
 def macvlan_change_mtu(dev: NetDevice, new_mtu: int) -> int:
     if dev.priv.lowerdev.mtu < new_mtu:
         return -EINVAL
@@ -171,6 +209,8 @@ def macvlan_dev_get_iflink(dev: NetDevice) -> int:
 macvlan_netdev_ops = NetDeviceOps(
     ndo_init=macvlan_init,
     ndo_uninit=macvlan_uninit,
+    ndo_open=macvlan_open,
+    ndo_stop=macvlan_stop,
     ndo_change_mtu=macvlan_change_mtu,
     ndo_get_iflink=macvlan_dev_get_iflink,
 )
@@ -183,7 +223,7 @@ def macvlan_setup(dev: NetDevice) -> None:
     dev.netdev_ops = macvlan_netdev_ops
     dev.needs_free_netdev = True
     dev.priv_destructor = macvlan_dev_free
-    dev.priv_flags |= IFF_NO_QUEUE
+    dev.priv_flags |= IFF_NO_QUEUE | IFF_UNICAST_FLT
 
 
 # -- rtnl_link_ops --------------------------------------------------------------------------
@@ -337,6 +377,28 @@ def macvlan_device_event(nb: NotifierBlock, event: int, info: object) -> int:
     return NOTIFY_DONE
 
 
+def macvlan_holder_explainer(dev: NetDevice, holder: str, count: int) -> list:
+    """Model-only, for hang reports: the macvlan whose ndo_init took `holder` on its lower."""
+    from netlife.kernel.hang_explain import Held, device_label
+
+    found = []
+    for upper in dev.kernel.live_devices():
+        vlan = upper.priv
+        tracker = getattr(vlan, "dev_tracker", None)
+        if (
+            isinstance(vlan, MacvlanDev)
+            and vlan.lowerdev is dev
+            and tracker
+            and tracker.holder == holder
+        ):
+            how = (
+                f"holds its lower device {dev.name} from ndo_init (macvlan_init) until its "
+                "priv_destructor (macvlan_dev_free) runs at the end of its own unregistration"
+            )
+            found.append(Held(1, device_label(upper), how, device=upper))
+    return found[:count]
+
+
 # -- the module -----------------------------------------------------------------------------
 
 
@@ -370,11 +432,13 @@ def macvlan_init_module(kernel, params) -> int:
         unregister_netdevice_notifier(kernel, state.notifier)
         del kernel.driver_state["macvlan"]
         return -err.errno
+    register_holder_explainer(kernel, "macvlan_init", macvlan_holder_explainer)
     return 0
 
 
 def macvlan_cleanup_module(kernel) -> None:
     state: MacvlanState = kernel.driver_state.pop("macvlan")
+    unregister_holder_explainer(kernel, "macvlan_init", macvlan_holder_explainer)
     rtnl_link_unregister(kernel, state.link_ops)
     unregister_netdevice_notifier(kernel, state.notifier)
 

@@ -25,6 +25,7 @@ from netlife.kernel.dev_flags import netif_carrier_off, netif_carrier_on
 from netlife.kernel.dev_notify import register_netdevice_notifier, unregister_netdevice_notifier
 from netlife.kernel.errors import ENOMEM, KernelError
 from netlife.kernel.ethtool import NetdevQueueMgmtOps
+from netlife.kernel.hang_explain import register_holder_explainer, unregister_holder_explainer
 from netlife.kernel.module import Module
 from netlife.kernel.netdevice import (
     NET_NAME_ENUM,
@@ -282,8 +283,22 @@ def mlx5_netdev_event(nb: NotifierBlock, event: int, info: Any) -> int:
     return NOTIFY_DONE
 
 
+def mlx5_ib_holder_explainer(dev: NetDevice, holder: str, count: int) -> list:
+    """Model-only, for hang reports: the RDMA device bound to this port's netdev."""
+    from netlife.kernel.hang_explain import Held
+
+    state = dev.kernel.driver_state.get("mlx5_core")
+    found = []
+    for mdev in state.devs if state is not None else ():
+        if mdev.netdev is dev and mdev.ib_tracker is not None:
+            how = f"(mlx5_ib) is bound to {dev.name} and holds it until mlx5_ib lets it go"
+            found.append(Held(1, f"RDMA device {mdev.ibdev}", how, remedy="rmmod mlx5_ib"))
+    return found[:count]
+
+
 def mlx5_ib_init(kernel: Kernel, params: dict[str, Any]) -> int:
     state = _state(kernel)
+    register_holder_explainer(kernel, "ib_device_set_netdev", mlx5_ib_holder_explainer)
     for mdev in state.devs:
         mlx5_ib_add(mdev)
     state.ib_nb = NotifierBlock(mlx5_netdev_event, 0, "mlx5_netdev_event")
@@ -292,6 +307,7 @@ def mlx5_ib_init(kernel: Kernel, params: dict[str, Any]) -> int:
 
 def mlx5_ib_exit(kernel: Kernel) -> None:
     state = _state(kernel)
+    unregister_holder_explainer(kernel, "ib_device_set_netdev", mlx5_ib_holder_explainer)
     for mdev in reversed(state.devs):
         if mdev.ibdev is not None:
             mlx5_ib_remove(mdev)

@@ -33,6 +33,7 @@ from netlife.kernel.dev_flags import (
 )
 from netlife.kernel.dev_notify import register_netdevice_notifier, unregister_netdevice_notifier
 from netlife.kernel.errors import EEXIST, EINVAL, ENETDOWN, ENODEV, EOPNOTSUPP, ERANGE, KernelError
+from netlife.kernel.hang_explain import register_holder_explainer, unregister_holder_explainer
 from netlife.kernel.if_link import ARPHRD_ETHER, IFF_UP
 from netlife.kernel.module import Module
 from netlife.kernel.net_namespace import Net
@@ -337,6 +338,28 @@ class VlanState:
     vlan_info: dict[NetDevice, VlanInfo] = field(default_factory=dict)
 
 
+def vlan_holder_explainer(dev: NetDevice, holder: str, count: int) -> list:
+    """Model-only, for hang reports: the VLAN device whose ndo_init took `holder` on dev."""
+    from netlife.kernel.hang_explain import Held, device_label
+
+    found = []
+    for upper in dev.kernel.live_devices():
+        vlan = upper.priv
+        tracker = getattr(vlan, "dev_tracker", None)
+        if (
+            isinstance(vlan, VlanDevPriv)
+            and vlan.real_dev is dev
+            and tracker
+            and tracker.holder == holder
+        ):
+            how = (
+                f"holds its real device {dev.name} from ndo_init (vlan_dev_init) until its "
+                "priv_destructor (vlan_dev_free) runs at the end of its own unregistration"
+            )
+            found.append(Held(1, device_label(upper), how, device=upper))
+    return found[:count]
+
+
 def vlan_proto_init(kernel, params) -> int:
     kernel.printk.pr_info("8021q: 802.1Q VLAN Support v1.8")
     ops = RtnlLinkOps(
@@ -360,11 +383,13 @@ def vlan_proto_init(kernel, params) -> int:
         unregister_netdevice_notifier(kernel, state.notifier)
         del kernel.driver_state["8021q"]
         return -err.errno
+    register_holder_explainer(kernel, "vlan_dev_init", vlan_holder_explainer)
     return 0
 
 
 def vlan_cleanup_module(kernel) -> None:
     state: VlanState = kernel.driver_state["8021q"]
+    unregister_holder_explainer(kernel, "vlan_dev_init", vlan_holder_explainer)
     rtnl_link_unregister(kernel, state.link_ops)
     unregister_netdevice_notifier(kernel, state.notifier)
     del kernel.driver_state["8021q"]

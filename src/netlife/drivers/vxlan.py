@@ -132,7 +132,8 @@ def vxlan_nl2conf(data: dict) -> VxlanConfig:
     conf.udp_csum = bool(data.get("IFLA_VXLAN_UDP_CSUM", 1))
     conf.age_interval = data.get("IFLA_VXLAN_AGEING", VXLAN_DEFAULT_AGEING)
     conf.addrmax = data.get("IFLA_VXLAN_LIMIT", 0)
-    conf.port_min, conf.port_max = data.get("IFLA_VXLAN_PORT_RANGE", (0, 0))
+    port_range = data.get("IFLA_VXLAN_PORT_RANGE", {"low": 0, "high": 0})
+    conf.port_min, conf.port_max = port_range["low"], port_range["high"]
     return conf
 
 
@@ -177,6 +178,8 @@ def vxlan_newlink(dev: NetDevice, params: RtnlNewlinkParams, extack: list[str]) 
     lowerdev = vxlan_config_validate(net, conf, extack)
     vxlan: VxlanDev = dev.priv
     vxlan.dev, vxlan.net, vxlan.cfg = dev, net, conf
+    if lowerdev is not None:
+        dev.tso_max_size = lowerdev.tso_max_size  # vxlan_config_apply: netif_inherit_tso_max
     if lowerdev is not None and "IFLA_MTU" not in params.tb:
         dev.mtu = max(lowerdev.mtu - VXLAN_HEADROOM, ETH_MIN_MTU)
     register_netdevice(dev)
@@ -255,7 +258,7 @@ def vxlan_fill_info(dev: NetDevice) -> dict:
             "IFLA_VXLAN_REMCSUM_TX": 0,
             "IFLA_VXLAN_REMCSUM_RX": 0,
             "IFLA_VXLAN_LOCALBYPASS": 1,
-            "IFLA_VXLAN_PORT_RANGE": (cfg.port_min, cfg.port_max),
+            "IFLA_VXLAN_PORT_RANGE": {"low": cfg.port_min, "high": cfg.port_max},
         }
     )
     return info

@@ -4,6 +4,8 @@ A Kernel owns the clock, the dmesg ring, the namespaces, the notifier chain, the
 the modules and the todo list. Nothing here is global: two Kernels never share state. Blocking
 (waiting for references, for a lock held by a stuck task) runs the clock until the condition
 holds or Kernel.hang_bound_secs passes, which raises Hang while the wait goes on on the clock.
+A kworker (the namespace cleanup) does not run the clock when it blocks: it sleeps, and the
+rest of its work runs when the wait ends.
 """
 
 from __future__ import annotations
@@ -31,14 +33,22 @@ INIT_NET_INUM = 4026531840  # proc_net_init's inode for init_net (PROC_NET_INIT_
 
 
 class Task:
-    """The current process as the kernel sees it: comm and pid (hung-task reports, netns)."""
+    """The current process as the kernel sees it: comm and pid (hung-task reports, netns).
 
-    __slots__ = ("comm", "net", "pid")
+    `worker` marks a kworker running a work item (cleanup_net): when it blocks it does not run
+    the clock; it sleeps, and what follows the wait runs when the wait ends.
+    """
 
-    def __init__(self, comm: str, pid: int, net: Net) -> None:
+    __slots__ = ("comm", "net", "pid", "worker")
+
+    def __init__(self, comm: str, pid: int, net: Net, worker: bool = False) -> None:
         self.comm = comm
         self.pid = pid
         self.net = net
+        self.worker = worker
+
+    def __repr__(self) -> str:
+        return f"<Task {self.comm}:{self.pid}>"
 
 
 class Kernel:
@@ -99,8 +109,11 @@ class Kernel:
         self.stats_alloc = 0
         self.stats_freed = 0
         self.on_free_hooks: list[Callable[[NetDevice], None]] = []
-        # hang.py asks each: (kernel, dev) -> (chain of explanation lines, remedy command)
+        # Device-level explanations, (kernel, dev) -> (chain lines, remedy); the demo asks each.
+        # Hang reports use the per-holder explainers of kernel/hang_explain.py.
         self.holder_explainers: list[Callable[[Kernel, NetDevice], tuple[list[str], str]]] = []
+        # userspace's /run/netns lookup (namespace → name), so hang remedies read `ip -n NAME`
+        self.netns_name: Callable[[Net], str | None] | None = None
         self._kaddr = 0xFFFF888100000000
         self._next_inum = INIT_NET_INUM
         self.dev_boot_done = False
@@ -109,11 +122,13 @@ class Kernel:
         self.init_net = Net(self, self._alloc_inum())
         self.current = Task("swapper/0", 0, self.init_net)
         self.netdev_chain.register(rtnetlink_notifier())
+        from netlife.kernel.hang_explain import register_hang_explainers
         from netlife.kernel.netns_lifecycle import net_dev_init
         from netlife.kernel.sysfs import Sysfs
 
         self.sysfs = Sysfs(self)
 
+        register_hang_explainers(self)
         net_dev_init(self)
         self.dev_boot_done = True
         # Callers of the Python API act as one process in init_net.
@@ -191,12 +206,28 @@ class Kernel:
     # -- blocking ----------------------------------------------------------------------------
 
     def block_on(self, wait: TodoWait) -> None:
-        """The caller sleeps in netdev_run_todo until `wait` is done or the bound passes."""
+        """The caller sleeps in netdev_run_todo until `wait` is done or the bound passes.
+
+        A kworker (Task.worker) does not run the clock: it raises Hang with `wait` at once so
+        its work item returns, and the wait goes on on the clock; the hang is recorded if the
+        wait is still going at the bound.
+        """
+        from netlife.kernel.hang import hang_report
+
+        if self.current.worker:
+            self.todo_waits.add(wait)
+
+            def overdue() -> None:
+                if not wait.done:
+                    self.hangs.append(hang_report(self, wait))
+
+            self.clock.schedule(secs(self.hang_bound_secs), overdue, "hung worker report")
+            asleep = Hang(f"{wait.task.comm}:{wait.task.pid} sleeps in netdev_run_todo")
+            asleep.wait = wait
+            raise asleep
         deadline = self.clock.now + secs(self.hang_bound_secs)
         if self.clock.run_until(lambda: wait.done, deadline):
             return
-        from netlife.kernel.hang import hang_report
-
         self.todo_waits.add(wait)
         report = hang_report(self, wait)
         self.hangs.append(report)
@@ -204,8 +235,11 @@ class Kernel:
         hang.wait = wait
         raise hang
 
-    def wait_event(self, cond: Callable[[], bool], what: str) -> None:
-        """Sleep (uninterruptibly) until cond holds; hung-task warnings every 120 s meanwhile."""
+    def wait_event(self, cond: Callable[[], bool], what: str, lock: Any = None) -> None:
+        """Sleep (uninterruptibly) until cond holds; hung-task warnings every 120 s meanwhile.
+
+        `lock` is what the task waits for (an RwSemaphore), for the hang report's chain.
+        """
         if cond():
             return
         task = self.current
@@ -240,6 +274,6 @@ class Kernel:
         if not done:
             from netlife.kernel.hang import lock_hang_report
 
-            report = lock_hang_report(self, what, start)
+            report = lock_hang_report(self, what, start, lock)
             self.hangs.append(report)
             raise Hang(report)

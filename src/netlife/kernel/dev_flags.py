@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netlife.kernel.dev_addr_lists import dev_set_rx_mode
 from netlife.kernel.dev_notify import call_netdevice_notifiers, call_netdevice_notifiers_info
 from netlife.kernel.errors import EBUSY, EINVAL, ENODEV, KernelError
 from netlife.kernel.if_link import (
@@ -87,6 +88,7 @@ def __dev_open(dev: NetDevice, extack: list[str] | None = None) -> None:
             dev.start = False
             raise KernelError(ret)
     dev.flags |= IFF_UP
+    dev_set_rx_mode(dev)
     dev_activate(dev)
 
 
@@ -180,8 +182,12 @@ def __dev_change_flags(dev: NetDevice, flags: int, extack: list[str] | None = No
         dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI)
     )
     if (flags ^ dev.gflags) & IFF_PROMISC:
+        promisc_flags = dev.flags
         dev.gflags ^= IFF_PROMISC
-        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+        # no message of its own: dev_change_flags reports the gflags change
+        __dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1, False)
+        if dev.flags != promisc_flags:
+            dev_set_rx_mode(dev)
     if (flags ^ dev.gflags) & IFF_ALLMULTI:
         dev.gflags ^= IFF_ALLMULTI
         dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
@@ -207,9 +213,10 @@ def __dev_notify_flags(dev: NetDevice, old_flags: int, gchanges: int) -> None:
 
 
 def dev_change_flags(dev: NetDevice, flags: int, extack: list[str] | None = None) -> None:
-    old_flags = dev.flags
+    """net/core/dev.c:netif_change_flags: the message reports changes of flags and gflags."""
+    old_flags, old_gflags = dev.flags, dev.gflags
     __dev_change_flags(dev, flags, extack)
-    __dev_notify_flags(dev, old_flags, old_flags ^ dev.flags)
+    __dev_notify_flags(dev, old_flags, (old_flags ^ dev.flags) | (old_gflags ^ dev.gflags))
 
 
 # -- mtu, address, name, txqlen ---------------------------------------------------------------
@@ -262,9 +269,11 @@ def dev_set_mac_address(dev: NetDevice, addr: str, extack: list[str] | None = No
         ret = dev.netdev_ops.ndo_set_mac_address(dev, addr)
         if ret:
             raise KernelError(ret)
-    else:
+    else:  # eth_mac_addr: eth_prepare_mac_addr_change, then eth_commit_mac_addr_change
         if dev.start and not (dev.priv_flags & (1 << 15)):
             raise KernelError(EBUSY)
+        if addr == "00:00:00:00:00:00" or int(addr[:2], 16) & 1:  # !is_valid_ether_addr
+            raise KernelError(-99)  # -EADDRNOTAVAIL
         dev.dev_addr = addr
     dev.addr_assign_type = NET_ADDR_SET
     call_netdevice_notifiers(NETDEV_CHANGEADDR, dev)
@@ -424,8 +433,18 @@ def netif_stacked_transfer_operstate(rootdev: NetDevice, dev: NetDevice) -> None
 
 
 def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
-    """net/core/dev.c:__dev_set_promiscuity: count users; IFF_PROMISC while any; the dmesg
-    line and RTM_NEWLINK (change IFF_PROMISC) when the flag flips."""
+    """net/core/dev.c:netif_set_promiscuity: count users; IFF_PROMISC while any; the dmesg
+    line when the flag flips; RTM_NEWLINK (change IFF_PROMISC) on every call."""
+    old_flags = dev.flags
+    __dev_set_promiscuity(dev, inc, True)
+    if dev.flags != old_flags:
+        dev_set_rx_mode(dev)
+
+
+def __dev_set_promiscuity(dev: NetDevice, inc: int, notify: bool) -> None:
+    """net/core/dev.c:__dev_set_promiscuity. With notify, __dev_notify_flags(dev, old_flags,
+    IFF_PROMISC) sends RTM_NEWLINK whether or not the flag flipped; without (the receive-mode
+    reference of __dev_set_rx_mode, a user's `promisc on` in __dev_change_flags), nothing."""
     old_flags = dev.flags
     dev.promiscuity = max(dev.promiscuity + inc, 0)
     if dev.promiscuity:
@@ -435,7 +454,8 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
     if dev.flags != old_flags:
         word = "entered" if dev.flags & IFF_PROMISC else "left"
         dev.kernel.printk.pr_info(f"{netdev_prefix(dev)}: {word} promiscuous mode")
-        rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_PROMISC)
+    if notify:
+        __dev_notify_flags(dev, old_flags, IFF_PROMISC)
 
 
 def dev_set_allmulti(dev: NetDevice, inc: int) -> None:

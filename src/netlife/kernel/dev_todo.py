@@ -78,6 +78,7 @@ class TodoWait:
         "rebroadcast_time",
         "remaining",
         "started",
+        "task",
         "timer",
         "wait_ms",
         "warning_time",
@@ -92,6 +93,7 @@ class TodoWait:
         self.wait_ms = 0
         self.rebroadcast_time = self.warning_time = kernel.clock.now
         self.started = kernel.clock.now
+        self.task = kernel.current  # the sleeping task, for hang reports
 
     @property
     def done(self) -> bool:

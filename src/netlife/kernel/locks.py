@@ -14,51 +14,65 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from netlife.kernel.core import Kernel
+    from netlife.kernel.core import Kernel, Task
 
 
 class RwSemaphore:
-    __slots__ = ("kernel", "name", "pending_writers", "readers", "writer")
+    """Readers share, a writer excludes; a writer that gave up waiting still blocks readers.
+
+    The tasks are kept for hang reports: who holds the lock, who is queued for it.
+    """
+
+    __slots__ = ("kernel", "name", "pending_writers", "reader_tasks", "readers", "writer")
 
     def __init__(self, kernel: Kernel, name: str) -> None:
         self.kernel = kernel
         self.name = name
         self.readers = 0
-        self.writer = False
-        self.pending_writers = 0  # writers that gave up waiting (Hang) but are still queued
+        self.reader_tasks: list[Task] = []  # Invariant: len(reader_tasks) == readers
+        self.writer: Task | None = None  # the task holding it for write
+        self.pending_writers: list[Task] = []  # writers that gave up waiting (Hang), still queued
 
     def down_read(self) -> None:
         self.kernel.wait_event(
-            lambda: not self.writer and not self.pending_writers, f"down_read({self.name})"
+            lambda: self.writer is None and not self.pending_writers,
+            f"down_read({self.name})",
+            self,
         )
         self.readers += 1
+        self.reader_tasks.append(self.kernel.current)
 
     def up_read(self) -> None:
         self.readers -= 1
+        task = self.kernel.current
+        self.reader_tasks.remove(task if task in self.reader_tasks else self.reader_tasks[0])
 
     def down_write(self) -> None:
         from netlife.kernel.errors import Hang
 
+        task = self.kernel.current
         try:
             self.kernel.wait_event(
-                lambda: not self.writer and self.readers == 0, f"down_write({self.name})"
+                lambda: self.writer is None and self.readers == 0, f"down_write({self.name})", self
             )
         except Hang:
             # CHOICE: the writer stays queued until the readers are gone, then takes and drops
             # the lock; what its caller would have done under it is not replayed.
-            self.pending_writers += 1
-            self._poll_pending()
+            self.pending_writers.append(task)
+            self._poll_pending(task)
             raise
-        self.writer = True
+        self.writer = task
 
-    def _poll_pending(self) -> None:
-        if self.readers == 0 and not self.writer:
-            self.pending_writers -= 1
+    def _poll_pending(self, task: Task) -> None:
+        if self.readers == 0 and self.writer is None:
+            self.pending_writers.remove(task)
             return
-        self.kernel.clock.schedule(1_000_000_000, self._poll_pending, f"{self.name} writer")
+        self.kernel.clock.schedule(
+            1_000_000_000, lambda: self._poll_pending(task), f"{self.name} writer"
+        )
 
     def up_write(self) -> None:
-        self.writer = False
+        self.writer = None
 
     @contextmanager
     def read(self) -> Iterator[None]:

@@ -177,6 +177,8 @@ class NetDevice:
         "tso_max_size",
         "tx_queue_len",
         "type",
+        "uc",
+        "uc_promisc",
         "unreg_list",
         "upper_level",
     )
@@ -233,6 +235,10 @@ class NetDevice:
         self.qdisc = "noop"
         self.group = 0
         self.promiscuity = 0
+        # dev->uc: secondary unicast addresses → references (dev_uc_add/dev_uc_del, RTNL)
+        self.uc: dict[str, int] = {}
+        # one promiscuity reference taken for them by __dev_set_rx_mode (no IFF_UNICAST_FLT)
+        self.uc_promisc = False
         self.allmulti = 0
         self.ifalias: str | None = None
         self.altnames: list[str] = []

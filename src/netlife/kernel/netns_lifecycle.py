@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from netlife.kernel.net_namespace import Net
 
 if TYPE_CHECKING:
-    from netlife.kernel.core import Kernel
+    from netlife.kernel.core import Kernel, Task
     from netlife.kernel.netdevice import NetDevice
 
 
@@ -76,22 +76,28 @@ def _undo_phases(
     return phases
 
 
-def _run_phases(phases: list[Callable[[], None]], on_done: Callable[[], None]) -> bool:
-    """Run the steps in order. A step that hangs in netdev_run_todo leaves the rest to run when
-    that wait ends (the worker sleeps there); returns False then."""
+def _run_phases(
+    kernel: Kernel, task: Task, phases: list[Callable[[], None]], on_done: Callable[[], None]
+) -> bool:
+    """Run the steps in order as `task`. A step that hangs in netdev_run_todo leaves the rest to
+    run, as the same task, when that wait ends (the worker sleeps there); returns False then."""
     from netlife.kernel.errors import Hang
 
-    while phases:
-        phase = phases.pop(0)
-        try:
-            phase()
-        except Hang as hang:
-            if hang.wait is None:
-                raise
-            hang.wait.on_done.append(lambda: _run_phases(phases, on_done))
-            return False
-    on_done()
-    return True
+    prev, kernel.current = kernel.current, task
+    try:
+        while phases:
+            phase = phases.pop(0)
+            try:
+                phase()
+            except Hang as hang:
+                if hang.wait is None:
+                    raise
+                hang.wait.on_done.append(lambda: _run_phases(kernel, task, phases, on_done))
+                return False
+        on_done()
+        return True
+    finally:
+        kernel.current = prev
 
 
 def _undo(kernel: Kernel, ops_list: list[PernetOperations], nets: list[Net]) -> None:
@@ -191,7 +197,8 @@ def cleanup_net(kernel: Kernel) -> None:
     if not nets:
         return
     prev = kernel.current
-    kernel.current = Task("kworker/u8:1", 10, kernel.init_net)
+    worker = Task("kworker/u8:1", 10, kernel.init_net, worker=True)
+    kernel.current = worker
     kernel.pernet_ops_rwsem.down_read()
     for net in nets:
         net.dead = True
@@ -210,7 +217,7 @@ def cleanup_net(kernel: Kernel) -> None:
             kernel.clock.queue_work(lambda: cleanup_net(kernel), "net_cleanup_work")
 
     try:
-        if not _run_phases(_undo_phases(kernel, kernel.pernet_list, nets), finish):
+        if not _run_phases(kernel, worker, _undo_phases(kernel, kernel.pernet_list, nets), finish):
             kernel.stuck_cleanup.extend(nets)
     finally:
         kernel.current = prev

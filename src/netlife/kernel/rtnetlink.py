@@ -20,6 +20,7 @@ from netlife.kernel.errors import (
     ENOMEM,
     EOPNOTSUPP,
     EPERM,
+    ERANGE,
     KernelError,
 )
 
@@ -372,7 +373,14 @@ def rtnl_newlink_create(
 
 def rtnl_newlink(net: Net, ifm: IfInfoMsg) -> None:
     """Serve RTM_NEWLINK from a requester in `net`. Returns after the todo has run."""
+    from netlife.kernel.netdevice import IFNAMSIZ
+
     kernel = net.kernel
+    # nlmsg_parse_deprecated against ifla_policy, before anything else: IFLA_IFNAME is an
+    # NLA_STRING of at most IFNAMSIZ-1 bytes (its terminating NUL not counted).
+    name = ifm.attrs.get("IFLA_IFNAME")
+    if name is not None and len(name.encode()) > IFNAMSIZ - 1:
+        raise KernelError(ERANGE, "Attribute failed policy validation")
     extack: list[str] = []
     linkinfo = ifm.attrs.get("IFLA_LINKINFO") or {}
     kind = linkinfo.get("IFLA_INFO_KIND")

@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     from netlife.kernel.netdevice import NetDevice
 
 
+IPV6_MIN_MTU = 1280  # include/linux/ipv6.h: below it a device has no IPv6
+
+
 def rtnl_fill_ifinfo(
     dev: NetDevice,
     msg_type: str,
@@ -96,7 +99,13 @@ def rtnl_fill_ifinfo(
         "IFLA_CARRIER_DOWN_COUNT": dev.carrier_down_count,
         "IFLA_PROTO_DOWN": 0,
         "IFLA_STATS64": dict.fromkeys(_STATS64, 0),
-        "IFLA_AF_SPEC": {"AF_INET6": {"IFLA_INET6_ADDR_GEN_MODE": 0}},  # eui64
+        # inet6_fill_link_af only for a device with an inet6_dev: addrconf_notify makes one at
+        # NETDEV_REGISTER / CHANGEMTU when mtu >= IPV6_MIN_MTU and drops it when mtu falls below.
+        "IFLA_AF_SPEC": (
+            {"AF_INET6": {"IFLA_INET6_ADDR_GEN_MODE": 0}}  # eui64
+            if dev.mtu >= IPV6_MIN_MTU
+            else {}
+        ),
     }
     iflink = dev_get_iflink(dev)
     if dev.qdisc:

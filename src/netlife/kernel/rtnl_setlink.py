@@ -137,6 +137,7 @@ def __dev_change_net_namespace(dev: NetDevice, net: Net, pat: str | None, new_if
     old.unlist_netdevice(dev)
     dev.moving_ns = True
     kernel.synchronize_net()
+    dev.qdisc = "noop"  # dev_shutdown: the qdiscs go before NETDEV_UNREGISTER
     call_netdevice_notifiers(NETDEV_UNREGISTER, dev)
     kernel.clock.rcu_barrier()
     new_nsid = old.peernet2id_alloc(net)

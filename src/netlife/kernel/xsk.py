@@ -292,6 +292,30 @@ def xsk_sockets_on(kernel: Kernel, dev: NetDevice) -> list[XdpSock]:
     return found
 
 
+def xsk_holder_explainer(dev: NetDevice, holder: str, count: int) -> list[Any]:
+    """Model-only, for hang reports: the untracked references AF_XDP sockets hold on dev.
+
+    A bound socket holds one (xsk_bind's dev_get_by_index) and its pool one (xp_assign_dev);
+    ending the process that owns the socket closes it and drops both.
+    """
+    from netlife.kernel.hang_explain import Held
+
+    found = []
+    for xs in xsk_sockets_on(dev.kernel, dev):
+        refs = int(xs.state == XskState.XSK_BOUND and xs.dev is dev)
+        refs += int(xs.pool is not None and xs.pool.netdev is dev)
+        how = (
+            f"has an AF_XDP socket bound to {dev.name} queue {xs.queue_id} (the bind and its "
+            "buffer pool hold it)"
+        )
+        if xs.owner_pid is not None:
+            who = xs.owner or f"pid {xs.owner_pid}"
+            found.append(Held(refs, who, how, remedy=f"kill {xs.owner_pid}"))
+        else:
+            found.append(Held(refs, "a process the model does not know", how))
+    return found[:count]
+
+
 __all__ = [
     "XDP_COPY",
     "XDP_SETUP_XSK_POOL",
@@ -300,6 +324,7 @@ __all__ = [
     "XdpSock",
     "xsk_bind",
     "xsk_create",
+    "xsk_holder_explainer",
     "xsk_notifier",
     "xsk_release",
 ]

@@ -141,11 +141,29 @@ def zcrx_ifqs_on(kernel: Kernel, dev: NetDevice) -> list[IoZcrxIfq]:
     return [ifq for ifq in kernel.driver_state.get("io_uring_zcrx", []) if ifq.netdev is dev]
 
 
+def zcrx_holder_explainer(dev: NetDevice, holder: str, count: int) -> list[Any]:
+    """Model-only, for hang reports: the io_uring rings whose zero-copy RX queue holds dev."""
+    from netlife.kernel.hang_explain import Held
+
+    found = []
+    for ifq in zcrx_ifqs_on(dev.kernel, dev):
+        if ifq.netdev_tracker is None or ifq.netdev_tracker.holder != holder:
+            continue
+        how = (
+            f"has an io_uring zero-copy RX queue on {dev.name} queue {ifq.if_rxq}; the ring "
+            "holds it until it is closed"
+        )
+        remedy = f"kill {ifq.owner_pid}" if ifq.owner_pid is not None else None
+        found.append(Held(1, ifq.owner or "an io_uring ring", how, remedy=remedy))
+    return found[:count]
+
+
 __all__ = [
     "IoZcrxIfq",
     "io_close_queue",
     "io_register_zcrx_ifq",
     "io_shutdown_zcrx_ifqs",
     "io_uring_pp_zc_ops",
+    "zcrx_holder_explainer",
     "zcrx_ifqs_on",
 ]

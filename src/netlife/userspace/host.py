@@ -80,6 +80,8 @@ class Host:
         # nothing is read from or written to the real filesystem.
         self.files: dict[str, str] = {}
         self._printed: dict[int, int] = {}  # pid → lines of its output already shown
+        # Hang reports name namespaces as `ip -n NAME` would: the kernel knows no mount names.
+        kernel.netns_name = lambda net: next((n for n, o in self.netns.items() if o is net), None)
 
     # -- the CommandHost protocol of scenario/shell.py -------------------------------------
 

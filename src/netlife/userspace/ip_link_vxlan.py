@@ -198,7 +198,7 @@ def vxlan_parse_opt(run: IpRun, kind: str, args: list[str], req: IfInfoMsg, crea
             if high is None:
                 invarg(run, "max port", v)
             if low or high:
-                data["IFLA_VXLAN_PORT_RANGE"] = (low, high)
+                data["IFLA_VXLAN_PORT_RANGE"] = {"low": low, "high": high}
         elif matches(w, "dstport"):
             v = a.nxt()
             once("IFLA_VXLAN_PORT", "dstport", v)
