@@ -21,3 +21,16 @@ def test_readme_python_example_runs_and_shows_the_wait():
     quoted = [line.strip() for line in api.splitlines() if "] unregister_netdevice" in line]
     for line in quoted:
         assert line in text
+
+
+def test_readme_demo_excerpt_is_what_netlife_demo_prints():
+    from netlife.demo import main as demo_main
+
+    section = README.read_text().split("## The demo: the seed commit, both worlds", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    out = io.StringIO()
+    assert demo_main(out) == 0
+    quoted = [line[4:] for line in section.splitlines() if line.startswith("    ") and line.strip()]
+    assert len(quoted) >= 10
+    for line in quoted:
+        assert line in out.getvalue()
