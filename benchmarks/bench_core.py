@@ -94,9 +94,11 @@ def _check(kernel, n: int) -> None:
 def measure(fn, n: int) -> float:
     """Best of three runs with the cyclic GC paused, as timeit does: the model's objects are
     freed by reference counting; the collector's passes over a large heap would otherwise make
-    the per-device cost grow with N for reasons outside the model."""
+    the per-device cost grow with N for reasons outside the model. Every N gets the same three
+    runs, so the cost ratio compares like with like (a single run at the largest N against the
+    best of three at the smallest counted the noise of one run as growth)."""
     best = float("inf")
-    for _ in range(3 if n <= 10_000 else 1):
+    for _ in range(3):
         gc.collect()
         gc.disable()
         try:

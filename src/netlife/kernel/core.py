@@ -150,14 +150,13 @@ class Kernel:
         # randrange(256) six times, inlined: the same draws (9 bits, rejecting >= 256), so a
         # seed gives the same MACs, without randrange's per-call overhead on the hot path.
         getrandbits = self.rng.getrandbits
-        octets = []
+        octets = bytearray()
         while len(octets) < 6:
             r = getrandbits(9)
             if r < 256:
                 octets.append(r)
         octets[0] = (octets[0] & 0xFE) | 0x02
-        a, b, c, d, e, f = octets
-        return f"{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{f:02x}"
+        return octets.hex(":")  # "%pM": lower-case hex pairs joined by ':'
 
     def live_nets(self) -> list[Net]:
         """for_each_net: namespaces on net_namespace_list (not yet unlinked by cleanup_net)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netlife.kernel.dev_flags import dev_close_many
 from netlife.kernel.dev_notify import call_netdevice_notifiers
 from netlife.kernel.errors import EEXIST, EINVAL, EIO, ENFILE, KernelError
 from netlife.kernel.if_link import IFF_UP, RTM_DELLINK, RTM_NEWLINK
@@ -200,22 +201,22 @@ def unregister_netdevice_many_notify(
     nest here), RTM_DELLINK built, PRE_UNINIT, ndo_uninit, RTM_DELLINK sent, adjacency WARNs,
     sysfs removed; (6) synchronize_net; (7) registered reference dropped, net_set_todo.
     """
-    from netlife.kernel.dev_flags import dev_close_many
-
     ASSERT_RTNL(kernel)
     if not head:
         return
     batch: list[NetDevice] = []
     for dev in head:
-        if kernel.printk.WARN_ON(
-            dev.reg_state == NETREG_UNINITIALIZED,
-            "unregister-uninitialized",
-            f"unregister_netdevice: device {dev.name}/{dev.ifindex} never was registered",
-        ):
+        reg_state = dev.reg_state
+        if reg_state == NETREG_UNINITIALIZED:  # the message is built only for the WARN
+            kernel.printk.WARN_ON(
+                True,
+                "unregister-uninitialized",
+                f"unregister_netdevice: device {dev.name}/{dev.ifindex} never was registered",
+            )
             dev.unreg_list = None
             continue
         dev.dismantle = True
-        if dev.reg_state != NETREG_REGISTERED:
+        if reg_state != NETREG_REGISTERED:
             kernel.printk.BUG_ON(
                 True,
                 "unregister-not-registered",
@@ -246,7 +247,7 @@ def unregister_netdevice_many_notify(
         skb = None
         if not (dev.rtnl_link_ops is not None and dev.rtnl_link_initializing):
             skb = rtnl_build_ifinfo(RTM_DELLINK, dev, ~0, portid, nlh)
-        dev.altnames = []
+        dev.altnames = ()
         call_netdevice_notifiers(NETDEV_PRE_UNINIT, dev)
         if dev.netdev_ops.ndo_uninit is not None:
             dev.netdev_ops.ndo_uninit(dev)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netlife.kernel.if_link import IFF_UP
+from netlife.kernel.netdevice import EMPTY_MAP
 from netlife.kernel.rtnetlink import ASSERT_RTNL
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ def dev_set_rx_mode(dev: NetDevice) -> None:
 def dev_uc_add(dev: NetDevice, addr: str) -> None:
     """Add a reference to a secondary unicast address, then update the receive mode."""
     ASSERT_RTNL(dev.kernel)
+    if dev.uc is EMPTY_MAP:  # the device's first address: a dict of its own
+        dev.uc = {}
     dev.uc[addr] = dev.uc.get(addr, 0) + 1
     __dev_set_rx_mode(dev)
 

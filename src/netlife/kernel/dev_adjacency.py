@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from netlife.kernel.dev_notify import call_netdevice_notifiers_info
 from netlife.kernel.errors import EBUSY, EEXIST, EMLINK, KernelError
-from netlife.kernel.netdevice import MAX_NEST_DEV, AdjEntry, NetDevice, netdev_hold, netdev_put
+from netlife.kernel.netdevice import (
+    EMPTY_MAP,
+    MAX_NEST_DEV,
+    AdjEntry,
+    NetDevice,
+    netdev_hold,
+    netdev_put,
+)
 from netlife.kernel.notifier import (
     NETDEV_CHANGEUPPER,
     NETDEV_PRECHANGEUPPER,
@@ -102,6 +109,10 @@ def __netdev_upper_dev_link(
     err = notifier_to_errno(call_netdevice_notifiers_info(NETDEV_PRECHANGEUPPER, info))
     if err:
         raise KernelError(err, extack[0] if extack else None)
+    if dev.adj_upper is EMPTY_MAP:  # a first link: the device gets a table of its own
+        dev.adj_upper = {}
+    if upper.adj_lower is EMPTY_MAP:
+        upper.adj_lower = {}
     _insert(dev, upper, dev.adj_upper, master, "upper")
     _insert(upper, dev, upper.adj_lower, False, "lower")
     err = notifier_to_errno(call_netdevice_notifiers_info(NETDEV_CHANGEUPPER, info))

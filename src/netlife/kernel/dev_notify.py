@@ -35,14 +35,16 @@ def call_netdevice_notifiers_info(val: int, info: NetdevNotifierInfo) -> int:
     dev = info.dev
     kernel = dev.kernel
     ASSERT_RTNL(kernel)
-    kernel.trace_notifier(val, dev)
-    net_blocks = dev.nd_net.netdev_chain.blocks
-    if net_blocks:
-        ret = dev.nd_net.netdev_chain.call_chain(val, info)
+    if kernel.notifier_trace is not None:
+        kernel.trace_notifier(val, dev)
+    net_chain = dev.nd_net.netdev_chain
+    if net_chain.blocks:
+        ret = net_chain.call_chain(val, info)
         if ret & NOTIFY_STOP_MASK:
             return ret
-    if kernel.netdev_chain.blocks:
-        return kernel.netdev_chain.call_chain(val, info)
+    chain = kernel.netdev_chain
+    if chain.blocks:
+        return chain.call_chain(val, info)
     return 0
 
 

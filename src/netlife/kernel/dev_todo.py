@@ -25,6 +25,7 @@ from netlife.kernel.netdevice import (
 )
 from netlife.kernel.notifier import NETDEV_UNREGISTER
 from netlife.kernel.ref_tracker import ref_tracker_dir_print
+from netlife.kernel.rtnetlink import __rtnl_unlock, rtnl_lock
 
 if TYPE_CHECKING:
     from netlife.kernel.core import Kernel
@@ -38,8 +39,6 @@ def netdev_run_todo(kernel: Kernel) -> None:
 
     Raises Hang when the wait passes kernel.hang_bound_secs; the wait then goes on on the clock.
     """
-    from netlife.kernel.rtnetlink import __rtnl_unlock
-
     todo = kernel.net_todo_list
     if todo:
         kernel.net_todo_list = []
@@ -91,8 +90,7 @@ class TodoWait:
         self.on_done: list = []  # continuations of a task that gave up waiting (Hang)
         self.timer = None
         self.wait_ms = 0
-        self.rebroadcast_time = self.warning_time = kernel.clock.now
-        self.started = kernel.clock.now
+        self.rebroadcast_time = self.warning_time = self.started = kernel.clock.now
         self.task = kernel.current  # the sleeping task, for hang reports
 
     @property
@@ -132,7 +130,8 @@ class TodoWait:
 
     def _finish(self, dev: NetDevice) -> None:
         kernel = self.kernel
-        kernel.printk.BUG_ON(dev.refcnt != 1, "todo-not-free", f"{dev.name}: {dev.refcnt}")
+        if dev.refcnt != 1:  # the message is built only for the BUG
+            kernel.printk.BUG_ON(True, "todo-not-free", f"{dev.name}: {dev.refcnt}")
         if dev.priv_destructor is not None:
             dev.priv_destructor(dev)
         if dev.needs_free_netdev:
@@ -191,8 +190,6 @@ class TodoWait:
 def _rebroadcast_unregister(kernel: Kernel, devices: list[NetDevice]) -> None:
     """NETDEV_UNREGISTER again for each waiting device (reg_state UNREGISTERED), under RTNL
     released with __rtnl_unlock (no todo run), then the pending linkwatch events."""
-    from netlife.kernel.rtnetlink import __rtnl_unlock, rtnl_lock
-
     rtnl_lock(kernel)
     for dev in devices:
         call_netdevice_notifiers(NETDEV_UNREGISTER, dev)

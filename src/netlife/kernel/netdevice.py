@@ -7,13 +7,20 @@ and net/core/dev.c: alloc_netdev_mqs(), free_netdev(), netdev_hold() / netdev_pu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.errors import EINVAL, KernelError
-from netlife.kernel.if_link import ARPHRD_ETHER, IF_LINK_MODE_DEFAULT, IF_OPER_UNKNOWN
+from netlife.kernel.if_link import (
+    ARPHRD_ETHER,
+    IF_LINK_MODE_DEFAULT,
+    IF_OPER_UNKNOWN,
+    IFF_BROADCAST,
+    IFF_MULTICAST,
+)
 from netlife.kernel.ref_tracker import RefTracker, RefTrackerDir
 
 if TYPE_CHECKING:
@@ -92,6 +99,27 @@ class NetDeviceOps:
     ndo_set_channels: Callable[[NetDevice, int], int] | None = None
     ndo_add_slave: Callable[[NetDevice, NetDevice, list[str]], None] | None = None
     ndo_del_slave: Callable[[NetDevice, NetDevice], None] | None = None
+
+
+# The empty, read-only map every device starts with in place of its adjacency and unicast
+# dicts; the first insertion gives the device a dict of its own (most devices never need one,
+# and a hundred thousand empty dicts cost memory the kernel's empty list heads do not).
+EMPTY_MAP: Mapping[Any, Any] = MappingProxyType({})
+
+
+# What a device has before its setup installs the driver's table: no hooks. Ops tables are
+# shared read-only by every device of a driver, as the kernel's const net_device_ops are.
+class _NoNetdevOps(NetDeviceOps):
+    """The shared empty table; assigning a hook to it is a bug (drivers install their own)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"NO_NETDEV_OPS is shared: install a NetDeviceOps, not {name}")
+
+
+NO_NETDEV_OPS = NetDeviceOps()
+NO_NETDEV_OPS.__class__ = _NoNetdevOps  # frozen after the dataclass __init__ filled it
 
 
 @dataclass(slots=True, eq=False)
@@ -198,7 +226,7 @@ class NetDevice:
         self.rtnl_link_initializing = False  # rtnl_create_link sets, rtnl_configure_link clears
         self.needs_free_netdev = False
         self.priv_destructor: Callable[[NetDevice], None] | None = None
-        self.netdev_ops = NetDeviceOps()
+        self.netdev_ops = NO_NETDEV_OPS
         self.queue_mgmt_ops: object | None = None
         self.request_ops_lock = False
         # Batch membership: the caller's list this device is queued on (unregister_netdevice_queue)
@@ -235,21 +263,23 @@ class NetDevice:
         self.qdisc = "noop"
         self.group = 0
         self.promiscuity = 0
-        # dev->uc: secondary unicast addresses → references (dev_uc_add/dev_uc_del, RTNL)
-        self.uc: dict[str, int] = {}
+        # dev->uc: secondary unicast addresses → references (dev_uc_add/dev_uc_del, RTNL);
+        # EMPTY_MAP until the first address
+        self.uc: dict[str, int] | Mapping[str, int] = EMPTY_MAP
         # one promiscuity reference taken for them by __dev_set_rx_mode (no IFF_UNICAST_FLT)
         self.uc_promisc = False
         self.allmulti = 0
         self.ifalias: str | None = None
-        self.altnames: list[str] = []
+        self.altnames: Sequence[str] = ()  # replaced whole, never changed in place
         self.num_tx_queues = 1
         self.real_num_tx_queues = 1
         self.num_rx_queues = 1
         self.real_num_rx_queues = 1
         self._rx: list[NetdevRxQueue] | None = None
         self.parent: Any = None  # dev->dev.parent: the bus device (PCI function) or None
-        self.adj_upper: dict[NetDevice, AdjEntry] = {}
-        self.adj_lower: dict[NetDevice, AdjEntry] = {}
+        # adj_list.upper / .lower: EMPTY_MAP until the first link (dev_adjacency._insert)
+        self.adj_upper: dict[NetDevice, AdjEntry] | Mapping[NetDevice, AdjEntry] = EMPTY_MAP
+        self.adj_lower: dict[NetDevice, AdjEntry] | Mapping[NetDevice, AdjEntry] = EMPTY_MAP
         self.upper_level = 1
         self.lower_level = 1
         self.rx_handler: object | None = None
@@ -318,7 +348,8 @@ def dev_put(dev: NetDevice) -> None:
 
 def netdev_hold(dev: NetDevice, holder: str) -> RefTracker:
     """A tracked reference; `holder` names who holds it (the kernel records a stack)."""
-    _check_live(dev)
+    if dev.freed:
+        _check_live(dev)
     dev.refcnt += 1
     return dev.refcnt_tracker.alloc(holder, dev.kernel.clock.now)
 
@@ -326,11 +357,12 @@ def netdev_hold(dev: NetDevice, holder: str) -> RefTracker:
 def netdev_put(dev: NetDevice, tracker: RefTracker | None) -> None:
     if tracker is None:
         return
-    _check_live(dev)
-    ok = dev.refcnt_tracker.free(tracker)
-    if dev.kernel.printk.WARN_ON(
-        not ok, "refcnt-negative", f"netdev_put({dev.name}): tracker {tracker.holder} not held"
-    ):
+    if dev.freed:
+        _check_live(dev)
+    if not dev.refcnt_tracker.free(tracker):  # the message is built only for the WARN
+        dev.kernel.printk.WARN_ON(
+            True, "refcnt-negative", f"netdev_put({dev.name}): tracker {tracker.holder} not held"
+        )
         return
     dev.refcnt -= 1
 
@@ -356,9 +388,8 @@ def alloc_netdev_mqs(
     `priv` is the driver's private area (netdev_priv), made by the caller because Python has no
     sizeof_priv. Returns None where the kernel returns NULL.
     """
-    kernel.printk.BUG_ON(
-        len(name.encode()) >= IFNAMSIZ, "name-too-long", f"alloc_netdev_mqs: name '{name}'"
-    )
+    if len(name.encode()) >= IFNAMSIZ:  # the message is built only for the BUG
+        kernel.printk.BUG_ON(True, "name-too-long", f"alloc_netdev_mqs: name '{name}'")
     if txqs < 1:
         kernel.printk.pr_err("alloc_netdev: Unable to allocate device with zero queues")
         return None
@@ -395,8 +426,6 @@ def alloc_netdev(
 
 def ether_setup(dev: NetDevice) -> None:
     """net/ethernet/eth.c:ether_setup: the Ethernet defaults."""
-    from netlife.kernel.if_link import IFF_BROADCAST, IFF_MULTICAST
-
     dev.type = ARPHRD_ETHER
     dev.mtu = ETH_DATA_LEN
     dev.min_mtu = ETH_MIN_MTU
@@ -414,11 +443,11 @@ def free_netdev(dev: NetDevice) -> None:
     at once; UNREGISTERED becomes RELEASED and drops the initial kobject reference; REGISTERED or
     RELEASED is a BUG.
     """
-    from netlife.kernel.rtnetlink import ASSERT_RTNL
-
     kernel = dev.kernel
     state = dev.reg_state
     if state == NETREG_UNREGISTERING:
+        from netlife.kernel.rtnetlink import ASSERT_RTNL
+
         ASSERT_RTNL(kernel)
         dev.needs_free_netdev = True
         return
@@ -433,12 +462,13 @@ def free_netdev(dev: NetDevice) -> None:
         )
     # A registered rtnl_link_ops device is freed by the core (needs_free_netdev in the todo);
     # the driver freeing one itself breaks netdevices.rst's rule.
-    kernel.printk.WARN_ON(
-        dev.rtnl_link_ops is not None and not dev.needs_free_netdev,
-        "rtnl-link-ops-freed-by-driver",
-        f"free_netdev({dev.name}): {dev.rtnl_link_ops.kind if dev.rtnl_link_ops else ''} "
-        "device freed directly by its driver",
-    )
+    if dev.rtnl_link_ops is not None and not dev.needs_free_netdev:
+        kernel.printk.WARN_ON(
+            True,
+            "rtnl-link-ops-freed-by-driver",
+            f"free_netdev({dev.name}): {dev.rtnl_link_ops.kind} "
+            "device freed directly by its driver",
+        )
     if dev.refcnt_tracker.trackers:
         holders = ", ".join(h for h, _ in dev.refcnt_tracker.holders())
         kernel.printk.WARN_ON(True, "tracker-leak-at-free", f"{dev.name}: leaked refs: {holders}")

@@ -39,7 +39,7 @@ class RefTrackerDir:
         self.name = name
         self.trackers: dict[RefTracker, None] = {}
         self.untracked = 0
-        self.quarantine: list[RefTracker] = []
+        self.quarantine: list[RefTracker] | tuple[()] = ()  # a list from the first free
 
     def alloc(self, holder: str, now: int) -> RefTracker:
         tracker = RefTracker(holder, now)
@@ -50,9 +50,13 @@ class RefTrackerDir:
         """False if the tracker is not live (a double put): the caller warns."""
         if self.trackers.pop(tracker, 0) is None:
             tracker.dead = True
-            self.quarantine.append(tracker)
-            if len(self.quarantine) > 128:  # the kernel keeps the last 128 freed trackers
-                del self.quarantine[0]
+            quarantine = self.quarantine
+            if not quarantine:
+                self.quarantine = [tracker]
+                return True
+            quarantine.append(tracker)
+            if len(quarantine) > 128:  # the kernel keeps the last 128 freed trackers
+                del quarantine[0]
             return True
         return False
 

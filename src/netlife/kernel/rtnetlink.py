@@ -9,6 +9,7 @@ namespace move in rtnl_setlink.py.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,12 +24,51 @@ from netlife.kernel.errors import (
     ERANGE,
     KernelError,
 )
+from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, RTM_NEWLINK
+from netlife.kernel.netdevice import (
+    IFNAMSIZ,
+    NET_ADDR_SET,
+    NET_NAME_ENUM,
+    NET_NAME_USER,
+    alloc_netdev_mqs,
+    free_netdev,
+)
+from netlife.kernel.rtnl_notify import rtnl_fill_ifinfo
 
 if TYPE_CHECKING:
     from netlife.kernel.core import Kernel
     from netlife.kernel.if_link import IfInfoMsg
     from netlife.kernel.net_namespace import Net
     from netlife.kernel.netdevice import NetDevice
+
+
+# -- modules that call back into RTNL ----------------------------------------------------------
+
+
+class _LateModule:
+    """Model-only: a kernel module imported at its first use, not at load time.
+
+    The request paths and rtnl_unlock call into net/core/dev.c, the flag changes and the todo,
+    which all take RTNL from here, so a load-time import would be circular. The first
+    attribute read imports the module and rebinds the global to it: later calls pay one
+    attribute lookup instead of a function-level import on every call.
+    """
+
+    __slots__ = ("_global", "_module")
+
+    def __init__(self, module: str, global_name: str) -> None:
+        self._module = module
+        self._global = global_name
+
+    def __getattr__(self, name: str) -> Any:
+        module = importlib.import_module(self._module)
+        globals()[self._global] = module
+        return getattr(module, name)
+
+
+dev_c: Any = _LateModule("netlife.kernel.dev", "dev_c")  # net/core/dev.c
+dev_flags: Any = _LateModule("netlife.kernel.dev_flags", "dev_flags")
+dev_todo: Any = _LateModule("netlife.kernel.dev_todo", "dev_todo")
 
 
 # -- the lock ---------------------------------------------------------------------------------
@@ -58,9 +98,8 @@ class _RtnlGuard:
 
 def rtnl_lock(kernel: Kernel) -> _RtnlGuard:
     """Take RTNL. The model has one task at a time, so taking it twice is a self-deadlock."""
-    kernel.printk.BUG_ON(
-        kernel.rtnl_owner is not None, "rtnl-double-lock", "rtnl_lock: RTNL already held"
-    )
+    if kernel.rtnl_owner is not None:
+        kernel.printk.BUG_ON(True, "rtnl-double-lock", "rtnl_lock: RTNL already held")
     kernel.rtnl_owner = "task"
     return _RtnlGuard(kernel)
 
@@ -80,12 +119,9 @@ def __rtnl_unlock(kernel: Kernel) -> None:
 
 def rtnl_unlock(kernel: Kernel) -> None:
     """net/core/rtnetlink.c:rtnl_unlock is netdev_run_todo: whoever unlocks pays the wait."""
-    from netlife.kernel.dev_todo import netdev_run_todo
-
-    kernel.printk.BUG_ON(
-        kernel.rtnl_owner is None, "rtnl-unlock-unheld", "rtnl_unlock: RTNL not held"
-    )
-    netdev_run_todo(kernel)
+    if kernel.rtnl_owner is None:
+        kernel.printk.BUG_ON(True, "rtnl-unlock-unheld", "rtnl_unlock: RTNL not held")
+    dev_todo.netdev_run_todo(kernel)
 
 
 def rtnl_is_locked(kernel: Kernel) -> bool:
@@ -137,19 +173,15 @@ class RtnlLinkOps:
 
 def rtnl_link_register(kernel: Kernel, ops: RtnlLinkOps) -> None:
     """Add a kind; install the default dellink (unregister_netdevice_queue) when it has none."""
-    from netlife.kernel.dev import unregister_netdevice_queue
-
     if ops.kind in kernel.link_ops:
         raise KernelError(EEXIST)
     if (ops.setup is not None or ops.alloc is not None) and ops.dellink is None:
-        ops.dellink = unregister_netdevice_queue
+        ops.dellink = dev_c.unregister_netdevice_queue
     kernel.link_ops[ops.kind] = ops
 
 
 def rtnl_link_unregister(kernel: Kernel, ops: RtnlLinkOps) -> None:
     """Remove the kind, wait for pending unregistrations, kill its links in every namespace."""
-    from netlife.kernel.dev import unregister_netdevice_many
-
     kernel.link_ops.pop(ops.kind, None)
     with kernel.pernet_ops_rwsem.write():
         kernel.wait_event(lambda: kernel.dev_unreg_count == 0, "rtnl_lock_unregistering_all")
@@ -159,7 +191,7 @@ def rtnl_link_unregister(kernel: Kernel, ops: RtnlLinkOps) -> None:
                 for dev in net.devices():
                     if dev.rtnl_link_ops is ops:  # __rtnl_kill_links: every one, queued or not
                         ops.dellink(dev, kill)
-                unregister_netdevice_many(kernel, kill)
+                dev_c.unregister_netdevice_many(kernel, kill)
 
 
 # -- creation ---------------------------------------------------------------------------------
@@ -174,9 +206,6 @@ def rtnl_create_link(
     extack: list[str],
 ) -> NetDevice:
     """net/core/rtnetlink.c:rtnl_create_link: allocate and pre-configure, not register."""
-    from netlife.kernel.dev_flags import dev_validate_mtu
-    from netlife.kernel.netdevice import NET_ADDR_SET, alloc_netdev_mqs, free_netdev
-
     kernel = net.kernel
     if "IFLA_NUM_TX_QUEUES" in tb:
         num_tx = tb["IFLA_NUM_TX_QUEUES"]
@@ -202,7 +231,7 @@ def rtnl_create_link(
     dev.rtnl_link_initializing = True
     try:
         if "IFLA_MTU" in tb:
-            dev_validate_mtu(dev, tb["IFLA_MTU"])
+            dev_flags.dev_validate_mtu(dev, tb["IFLA_MTU"])
             dev.mtu = tb["IFLA_MTU"]
         if "IFLA_ADDRESS" in tb:
             dev.dev_addr = tb["IFLA_ADDRESS"]
@@ -222,27 +251,23 @@ def rtnl_create_link(
 
 
 def rtnl_dev_combine_flags(dev: NetDevice, ifm: IfInfoMsg) -> int:
-    from netlife.kernel.dev_flags import dev_get_flags
-
     flags = ifm.ifi_flags
     if ifm.ifi_change:
-        flags = (flags & ifm.ifi_change) | (dev_get_flags(dev) & ~ifm.ifi_change)
+        flags = (flags & ifm.ifi_change) | (dev_flags.dev_get_flags(dev) & ~ifm.ifi_change)
     return flags
 
 
 def rtnl_configure_link(dev: NetDevice, ifm: IfInfoMsg | None) -> None:
     """Apply the request's flags, end the initializing phase, send the first RTM_NEWLINK."""
-    from netlife.kernel.dev_flags import __dev_change_flags, __dev_notify_flags
-
     old_flags = dev.flags
     if ifm is not None and (ifm.ifi_flags or ifm.ifi_change):
-        __dev_change_flags(dev, rtnl_dev_combine_flags(dev, ifm))
+        dev_flags.__dev_change_flags(dev, rtnl_dev_combine_flags(dev, ifm))
     if dev.rtnl_link_initializing:
         dev.rtnl_link_initializing = False
         changed = ~0
     else:
         changed = old_flags ^ dev.flags
-    __dev_notify_flags(dev, old_flags, changed)
+    dev_flags.__dev_notify_flags(dev, old_flags, changed)
 
 
 def rtnl_link_get_net(src_net: Net, tb: dict[str, Any]) -> Net:
@@ -273,9 +298,6 @@ def find_ops(kernel: Kernel, kind: str) -> RtnlLinkOps | None:
 
 
 def __rtnl_newlink(net: Net, ifm: IfInfoMsg, extack: list[str]) -> None:
-    from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
-    from netlife.kernel.rtnl_setlink import rtnl_changelink
-
     tb = ifm.attrs
     linkinfo = tb.get("IFLA_LINKINFO") or {}
     kind = linkinfo.get("IFLA_INFO_KIND")
@@ -300,6 +322,8 @@ def __rtnl_newlink(net: Net, ifm: IfInfoMsg, extack: list[str]) -> None:
             raise KernelError(EEXIST)
         if ifm.nlmsg_flags & NLM_F_REPLACE:
             raise KernelError(EOPNOTSUPP)
+        from netlife.kernel.rtnl_setlink import rtnl_changelink
+
         rtnl_changelink(dev, net, ifm, ops, data, extack)
         return
     if not ifm.nlmsg_flags & NLM_F_CREATE:
@@ -319,14 +343,6 @@ def rtnl_newlink_create(
     data: dict | None,
     extack: list[str],
 ) -> None:
-    from netlife.kernel.dev import (
-        register_netdevice,
-        unregister_netdevice,
-        unregister_netdevice_many,
-    )
-    from netlife.kernel.netdevice import NET_NAME_ENUM, NET_NAME_USER, free_netdev
-    from netlife.kernel.rtnl_setlink import do_set_master
-
     tb = ifm.attrs
     if ops.alloc is None and ops.setup is None:
         raise KernelError(EOPNOTSUPP)
@@ -342,10 +358,10 @@ def rtnl_newlink_create(
     peer_net = None
     if ops.peer_type and data:
         peer = data.get(ops.peer_type)
-        if peer is not None and any(
-            k in peer.attrs for k in ("IFLA_NET_NS_PID", "IFLA_NET_NS_FD", "IFLA_TARGET_NETNSID")
-        ):
-            peer_net = rtnl_link_get_net(net, peer.attrs)
+        if peer is not None:
+            ptb = peer.attrs
+            if "IFLA_NET_NS_PID" in ptb or "IFLA_NET_NS_FD" in ptb or "IFLA_TARGET_NETNSID" in ptb:
+                peer_net = rtnl_link_get_net(net, ptb)
     dev = rtnl_create_link(tgt_net, ifname, assign, ops, tb, extack)
     dev.ifindex = ifm.ifi_index
     params = RtnlNewlinkParams(net, link_net, peer_net, tb, data, ifm)
@@ -353,28 +369,28 @@ def rtnl_newlink_create(
         if ops.newlink is not None:
             ops.newlink(dev, params, extack)
         else:
-            register_netdevice(dev)
+            dev_c.register_netdevice(dev)
     except KernelError:
         free_netdev(dev)
         raise
     try:
         rtnl_configure_link(dev, ifm)
         if "IFLA_MASTER" in tb:
+            from netlife.kernel.rtnl_setlink import do_set_master
+
             do_set_master(dev, tb["IFLA_MASTER"], extack)
     except KernelError:
         if ops.newlink is not None:
             kill: list[NetDevice] = []
             ops.dellink(dev, kill)
-            unregister_netdevice_many(net.kernel, kill)
+            dev_c.unregister_netdevice_many(net.kernel, kill)
         else:
-            unregister_netdevice(dev)
+            dev_c.unregister_netdevice(dev)
         raise
 
 
 def rtnl_newlink(net: Net, ifm: IfInfoMsg) -> None:
     """Serve RTM_NEWLINK from a requester in `net`. Returns after the todo has run."""
-    from netlife.kernel.netdevice import IFNAMSIZ
-
     kernel = net.kernel
     # nlmsg_parse_deprecated against ifla_policy, before anything else: IFLA_IFNAME is an
     # NLA_STRING of at most IFNAMSIZ-1 bytes (its terminating NUL not counted).
@@ -396,14 +412,12 @@ def rtnl_newlink(net: Net, ifm: IfInfoMsg) -> None:
 
 
 def rtnl_delete_link(dev: NetDevice, portid: int, nlh: IfInfoMsg | None) -> None:
-    from netlife.kernel.dev import unregister_netdevice_many_notify
-
     ops = dev.rtnl_link_ops
     if ops is None or ops.dellink is None:
         raise KernelError(EOPNOTSUPP)
     kill: list[NetDevice] = []
     ops.dellink(dev, kill)
-    unregister_netdevice_many_notify(dev.kernel, kill, portid, nlh)
+    dev_c.unregister_netdevice_many_notify(dev.kernel, kill, portid, nlh)
 
 
 def rtnl_dellink(net: Net, ifm: IfInfoMsg) -> None:
@@ -431,8 +445,6 @@ def rtnl_dellink(net: Net, ifm: IfInfoMsg) -> None:
 
 
 def rtnl_group_dellink(net: Net, group: int) -> None:
-    from netlife.kernel.dev import unregister_netdevice_many
-
     if group == 0:
         raise KernelError(EPERM)
     members = [dev for dev in net.devices() if dev.group == group]
@@ -443,14 +455,11 @@ def rtnl_group_dellink(net: Net, group: int) -> None:
     kill: list[NetDevice] = []
     for dev in members:
         dev.rtnl_link_ops.dellink(dev, kill)
-    unregister_netdevice_many(net.kernel, kill)
+    dev_c.unregister_netdevice_many(net.kernel, kill)
 
 
 def rtnl_getlink(net: Net, ifm: IfInfoMsg) -> list[IfInfoMsg]:
     """RTM_GETLINK: one device, or with NLM_F_DUMP every device in ifindex order."""
-    from netlife.kernel.if_link import NLM_F_DUMP, RTM_NEWLINK
-    from netlife.kernel.rtnl_notify import rtnl_fill_ifinfo
-
     tb = ifm.attrs
     tgt = net
     if "IFLA_TARGET_NETNSID" in tb:

@@ -16,7 +16,7 @@ from netlife.kernel.if_link import (
     RTM_NEWLINK,
     IfInfoMsg,
 )
-from netlife.kernel.netdevice import GSO_LEGACY_MAX_SIZE, GSO_MAX_SEGS
+from netlife.kernel.netdevice import GSO_LEGACY_MAX_SIZE, GSO_MAX_SEGS, NETREG_REGISTERED
 from netlife.kernel.notifier import NOTIFY_DONE, NetdevCmd, NotifierBlock
 
 # struct rtnl_link_stats64: the model moves no packets, so every counter reads 0.
@@ -186,8 +186,6 @@ def rtnl_send(net: Net, msg: IfInfoMsg) -> None:
 
 def rtmsg_ifinfo(msg_type: str, dev: NetDevice, change: int) -> None:
     """net/core/rtnetlink.c:rtmsg_ifinfo: only for registered devices, only to listeners."""
-    from netlife.kernel.netdevice import NETREG_REGISTERED
-
     if dev.reg_state != NETREG_REGISTERED or not _listening(dev.nd_net):
         return
     rtnl_send(dev.nd_net, rtnl_fill_ifinfo(dev, msg_type, change))
