@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
+from netlife.scenario.interactive import render_transcript
 from netlife.scenario.run import play
 from netlife.scenario.script import parse_script
-from netlife.scenario.shell import render_transcript
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "veth.sh"

@@ -15,7 +15,8 @@ import argparse
 from typing import Any, TextIO
 
 from netlife.kernel.clock import secs
-from netlife.scenario.shell import ShellSession, render_transcript
+from netlife.scenario.interactive import render_transcript
+from netlife.scenario.shell import ShellSession
 from netlife.scenario.state import boot_host
 
 PHYS = "enp10s0f0np0"

@@ -11,16 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netlife.kernel.clock import NSEC_PER_SEC, Clock, secs
-from netlife.scenario.script import ScriptError, parse_script
-from netlife.scenario.shell import (
-    CommandResult,
-    ShellSession,
-    StepResult,
+from netlife.scenario.interactive import (
     command_candidates,
     make_completer,
     render_transcript,
     run_interactive,
 )
+from netlife.scenario.script import ScriptError, parse_script
+from netlife.scenario.shell import CommandResult, ShellSession, StepResult
 
 
 class FakeHost:

@@ -105,8 +105,8 @@ def run_file(
     out: TextIO = sys.stdout,
     **kernel_options: Any,
 ) -> int:
+    from netlife.scenario.interactive import render_transcript
     from netlife.scenario.script import ScriptError
-    from netlife.scenario.shell import render_transcript
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -131,7 +131,8 @@ def run_file(
 
 
 def interactive(machine: str | None = None, **kernel_options: Any) -> int:
-    from netlife.scenario.shell import ShellSession, run_interactive
+    from netlife.scenario.interactive import run_interactive
+    from netlife.scenario.shell import ShellSession
     from netlife.scenario.state import boot_host
 
     host = boot_host(machine, **kernel_options)
@@ -152,7 +153,7 @@ IP_WORDS = (
 def shell_candidates(session: Any):
     """Tab completion: command names first; then device names of every namespace, namespace
     names, link kinds the host can load, module names and `ip` keywords."""
-    from netlife.scenario.shell import command_candidates
+    from netlife.scenario.interactive import command_candidates
 
     commands = command_candidates(session)
     host = session.host
