@@ -124,8 +124,13 @@ def _split_ip_args(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_split_ip_args(sys.argv[1:] if argv is None else argv))
+    from netlife.scenario.machine import ProfileError
+
     try:
         return args.func(args)
+    except ProfileError as err:  # a bad machine profile: the user's input, not a netlife bug
+        sys.stderr.write(f"netlife: {err}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -1,8 +1,11 @@
 """`netlife ip --state FILE`: a host saved as its commands, replayed; bad files left alone."""
 
 import json
+import pathlib
 
 from netlife.cli import main
+
+EXAMPLE = str(pathlib.Path(__file__).resolve().parents[2] / "examples" / "veth.sh")
 
 
 def run(capsys, state, *args):
@@ -45,3 +48,17 @@ def test_corrupt_truncated_or_foreign_files_are_refused_and_untouched(tmp_path, 
         assert rc == 2 and out == "", name
         assert err.startswith("netlife: ") and "Traceback" not in err, name
         assert path.read_text() == text, name
+
+
+def test_bad_machine_profile_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("bogus = 1\n")
+    for argv in (
+        ["run", "--machine", str(bad), EXAMPLE],
+        ["ip", "--state", str(tmp_path / "s.json"), "--machine", str(bad), "link"],
+        ["run", "--machine", str(tmp_path / "missing.toml"), EXAMPLE],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("netlife: ") and "Traceback" not in err
+    assert not (tmp_path / "s.json").exists()
