@@ -56,3 +56,28 @@ def test_example_matches_the_real_kernel_line_for_line():
     if reason:
         pytest.skip(reason)
     assert model_transcript() == real_transcript()
+
+
+PAIR = ROOT / "examples" / "pyroute2_pair.py"
+
+
+def _run_pair(*args: str) -> str:
+    import sys
+
+    r = subprocess.run([sys.executable, str(PAIR), *args], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_pyroute2_example_runs_on_netlife_without_root():
+    out = _run_pair("--netlife")
+    assert "b v1 veth DOWN 1500" in out
+    assert out.endswith("second v0: File exists\n")
+
+
+@pytest.mark.kernel
+def test_pyroute2_example_prints_the_same_on_the_real_kernel():
+    reason = _can_make_namespaces()
+    if reason:
+        pytest.skip(reason)
+    assert _run_pair() == _run_pair("--netlife")
