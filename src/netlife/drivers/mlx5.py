@@ -96,7 +96,7 @@ def _state(kernel: Kernel) -> Mlx5State:
 def _fw_wait(kernel: Kernel, usecs: int) -> None:
     """Time the firmware commands between two log lines take (the seed's gaps); the model
     runs no firmware, only lets the clock move as the sleeping task would."""
-    kernel.clock.advance(usecs * NSEC_PER_MSEC // 1000)
+    kernel.schedule_timeout(usecs * NSEC_PER_MSEC // 1000)
 
 
 def _info(pdev: PciDev, text: str) -> None:

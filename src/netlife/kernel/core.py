@@ -117,6 +117,8 @@ class Kernel:
         self._kaddr = 0xFFFF888100000000
         self._next_inum = INIT_NET_INUM
         self.dev_boot_done = False
+        # Model-only: who can suspend the current task when it sleeps (scenario/tasks.py).
+        self.sleeper: Any = None
         self.allocated: dict[int, NetDevice] = {}  # live (not freed) devices by kernel address
         self.current = None
         self.init_net = Net(self, self._alloc_inum())
@@ -204,6 +206,26 @@ class Kernel:
 
     # -- blocking ----------------------------------------------------------------------------
 
+    def sleep_until(
+        self, cond: Callable[[], bool], deadline: int, wait: TodoWait | None = None
+    ) -> bool:
+        """The current task sleeps until cond() holds or the deadline passes.
+
+        A task the scenario layer can suspend (a background job: Kernel.sleeper) gives the
+        CPU back and is woken by `wait` ending, by cond turning true or by the deadline;
+        otherwise the clock runs here, other work running meanwhile.
+        """
+        sleeper = self.sleeper
+        if sleeper is not None and sleeper.can_suspend():
+            return sleeper.sleep_until(cond, deadline, wait)
+        return self.clock.run_until(cond, deadline)
+
+    def schedule_timeout(self, delta_ns: int) -> None:
+        """The current task sleeps for delta_ns (msleep, schedule_timeout_uninterruptible):
+        other work runs meanwhile, and a background job's task gives the CPU back."""
+        deadline = self.clock.now + delta_ns
+        self.sleep_until(lambda: self.clock.now >= deadline, deadline)
+
     def block_on(self, wait: TodoWait) -> None:
         """The caller sleeps in netdev_run_todo until `wait` is done or the bound passes.
 
@@ -225,7 +247,7 @@ class Kernel:
             asleep.wait = wait
             raise asleep
         deadline = self.clock.now + secs(self.hang_bound_secs)
-        if self.clock.run_until(lambda: wait.done, deadline):
+        if self.sleep_until(lambda: wait.done, deadline, wait):
             return
         self.todo_waits.add(wait)
         report = hang_report(self, wait)
@@ -267,7 +289,7 @@ class Kernel:
 
         timeout = self.sysctl["kernel.hung_task_timeout_secs"] * NSEC_PER_SEC
         timers.append(self.clock.schedule(timeout, lambda: hung_task_check(1)))
-        done = self.clock.run_until(cond, start + secs(self.hang_bound_secs))
+        done = self.sleep_until(cond, start + secs(self.hang_bound_secs))
         for timer in timers:
             timer.cancel()
         if not done:

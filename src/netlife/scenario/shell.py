@@ -209,6 +209,13 @@ class ShellSession:
     ) -> None:
         self.host = host
         self.clock = host.clock
+        kernel = getattr(host, "kernel", None)
+        self.tasks = None
+        if kernel is not None:
+            from netlife.scenario.tasks import JobTasks
+
+            self.tasks = JobTasks(kernel)
+            kernel.sleeper = self.tasks
         self.stop_on_error = stop_on_error
         self.hostname = hostname
         self.wait_bound = secs(wait_bound_secs)
@@ -299,7 +306,16 @@ class ShellSession:
         self.clock.queue_work(lambda: self._resume(job, None), name="shell job")
 
     def _resume(self, job: _Job, value: Any) -> None:
-        """Run a job until it sleeps, waits or ends; a sleep schedules the continuation."""
+        """Run a job until it sleeps, waits or ends; a sleep schedules the continuation.
+
+        With a kernel behind the host, the job runs as a task (scenario/tasks.py): a command of
+        it that sleeps in the kernel lets the rest of the script go on."""
+        if self.tasks is not None:
+            self.tasks.run(lambda: self._resume_job(job, value))
+        else:
+            self._resume_job(job, value)
+
+    def _resume_job(self, job: _Job, value: Any) -> None:
         while True:
             try:
                 request = job.gen.send(value)
