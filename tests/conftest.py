@@ -13,9 +13,11 @@ import pytest
 import netlife
 from netlife.kernel.if_link import IFF_UP, NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
 from netlife.kernel.invariants import check_invariants
+from netlife.kernel.module import modprobe
 from netlife.kernel.net_namespace import Net
 from netlife.kernel.netdevice import NetDevice
 from netlife.kernel.notifier import NetdevCmd
+from netlife.kernel.pci import PciDev, pci_add_device
 from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
 
 
@@ -135,6 +137,23 @@ def kernel() -> netlife.Kernel:
         return  # the host oopsed: its state stopped mid-operation, as the kernel's would
     problems = check_invariants(k)
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def make_connectx():
+    """A factory: a host with one ConnectX port (mlx5_core, 16 RX queues) named enp10s0f0np0,
+    as the seed has; keyword arguments go to the Kernel."""
+
+    def boot(**options) -> netlife.Kernel:
+        options.setdefault("hang_bound_secs", 35)
+        k = netlife.Kernel(**options)
+        cfg = {"ifname": "enp10s0f0np0", "rx_queues": 16, "channels": 16}
+        pci_add_device(k, PciDev(k, "0000:0a:00.0", 0x15B3, 0x1019, cfg))
+        modprobe(k, "mlx5_core")
+        k.clock.run_pending()
+        return k
+
+    return boot
 
 
 @pytest.fixture

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import netlife
-from netlife.drivers import MODULES, mlx5
 from netlife.kernel.errors import EBUSY, EINVAL, ENODEV, EOPNOTSUPP, ERANGE, KernelError
 from netlife.kernel.ethtool import BUSY_QUEUES, ethnl_set_channels
 from netlife.kernel.if_link import IFF_UP, NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
 from netlife.kernel.invariants import check_invariants
-from netlife.kernel.module import modprobe
 from netlife.kernel.netdev_genl import GenlError, netdev_nl_queue_create_doit
 from netlife.kernel.netdev_rx_queue import netif_get_rx_queue
 from netlife.kernel.pci import PciDev, pci_add_device
@@ -26,15 +23,9 @@ from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
 
 
 @pytest.fixture
-def k():
+def k(make_connectx):
     """A host with one ConnectX port (16 RX queues) named enp10s0f0np0."""
-    table = dict(MODULES)
-    table["mlx5_core"] = mlx5.MODULE
-    kernel = netlife.Kernel(table, hang_bound_secs=35)
-    cfg = {"ifname": "enp10s0f0np0", "rx_queues": 16, "channels": 16}
-    pci_add_device(kernel, PciDev(kernel, "0000:0a:00.0", 0x15B3, 0x1019, cfg))
-    modprobe(kernel, "mlx5_core")
-    kernel.clock.run_pending()
+    kernel = make_connectx()
     yield kernel
     assert not check_invariants(kernel)
 

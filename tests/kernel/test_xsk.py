@@ -6,15 +6,12 @@ import dataclasses
 
 import pytest
 
-import netlife
-from netlife.drivers import MODULES, mlx5
 from netlife.kernel.errors import EBUSY, ENETDOWN, EOPNOTSUPP, KernelError
 from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
 from netlife.kernel.invariants import check_invariants
-from netlife.kernel.module import delete_module, modprobe
+from netlife.kernel.module import delete_module
 from netlife.kernel.netdev_genl import netdev_nl_queue_create_doit
 from netlife.kernel.netdev_rx_queue import netif_get_rx_queue
-from netlife.kernel.pci import PciDev, pci_add_device
 from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
 from netlife.kernel.xsk import (
     XDP_SETUP_XSK_POOL,
@@ -27,14 +24,8 @@ from netlife.kernel.xsk import (
 
 
 @pytest.fixture
-def k():
-    table = dict(MODULES)
-    table["mlx5_core"] = mlx5.MODULE
-    kernel = netlife.Kernel(table, hang_bound_secs=35)
-    cfg = {"ifname": "enp10s0f0np0", "rx_queues": 16, "channels": 16}
-    pci_add_device(kernel, PciDev(kernel, "0000:0a:00.0", 0x15B3, 0x1019, cfg))
-    modprobe(kernel, "mlx5_core")
-    kernel.clock.run_pending()
+def k(make_connectx):
+    kernel = make_connectx()
     yield kernel
     assert not check_invariants(kernel)
 

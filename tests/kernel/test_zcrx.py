@@ -5,26 +5,18 @@ from __future__ import annotations
 import pytest
 
 import netlife
-from netlife.drivers import MODULES, mlx5
 from netlife.kernel.errors import EOPNOTSUPP, KernelError
 from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
 from netlife.kernel.invariants import check_invariants
-from netlife.kernel.module import delete_module, modprobe
+from netlife.kernel.module import delete_module
 from netlife.kernel.netdev_genl import netdev_nl_queue_create_doit
 from netlife.kernel.netdev_rx_queue import netif_get_rx_queue
-from netlife.kernel.pci import PciDev, pci_add_device
 from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
 from netlife.kernel.zcrx import io_register_zcrx_ifq, io_shutdown_zcrx_ifqs, io_uring_pp_zc_ops
 
 
-def make(notifier=True):
-    table = dict(MODULES)
-    table["mlx5_core"] = mlx5.MODULE
-    k = netlife.Kernel(table, hang_bound_secs=35, netkit_notifier=notifier)
-    cfg = {"ifname": "enp10s0f0np0", "rx_queues": 16, "channels": 16}
-    pci_add_device(k, PciDev(k, "0000:0a:00.0", 0x15B3, 0x1019, cfg))
-    modprobe(k, "mlx5_core")
-    k.clock.run_pending()
+def make(make_connectx, notifier=True):
+    k = make_connectx(netkit_notifier=notifier)
     attrs = {"IFLA_IFNAME": "nk", "IFLA_NUM_RX_QUEUES": 2}
     attrs["IFLA_LINKINFO"] = {
         "IFLA_INFO_KIND": "netkit",
@@ -39,8 +31,8 @@ def make(notifier=True):
 
 
 @pytest.fixture
-def env():
-    k, phys, nk = make()
+def env(make_connectx):
+    k, phys, nk = make(make_connectx)
     yield k, phys, nk
     assert not check_invariants(k)
 
@@ -93,8 +85,8 @@ def test_rmmod_uninstalls_the_provider_before_the_notifier_deletes_netkit(env):
     io_shutdown_zcrx_ifqs(k, [ifq])
 
 
-def test_without_the_notifier_the_ring_does_not_help_but_deleting_netkit_does():
-    k, phys, nk = make(notifier=False)
+def test_without_the_notifier_the_ring_does_not_help_but_deleting_netkit_does(make_connectx):
+    k, phys, nk = make(make_connectx, notifier=False)
     ifq = io_register_zcrx_ifq(k.init_net, nk.ifindex, 1, None)
     with pytest.raises(netlife.Hang):
         delete_module(k, "mlx5_core")

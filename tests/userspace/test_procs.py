@@ -6,23 +6,13 @@ import json
 
 import pytest
 
-import netlife
-from netlife.drivers import MODULES, mlx5
-from netlife.kernel.module import modprobe
-from netlife.kernel.pci import PciDev, pci_add_device
 from netlife.userspace.host import Host
 from netlife.userspace.procs import UserProcess
 
 
 @pytest.fixture
-def host():
-    table = dict(MODULES)
-    table["mlx5_core"] = mlx5.MODULE
-    k = netlife.Kernel(table, hang_bound_secs=35)
-    cfg = {"ifname": "enp10s0f0np0", "rx_queues": 16, "channels": 16}
-    pci_add_device(k, PciDev(k, "0000:0a:00.0", 0x15B3, 0x1019, cfg))
-    modprobe(k, "mlx5_core")
-    k.clock.run_pending()
+def host(make_connectx):
+    k = make_connectx()
     h = Host(k)
     attrs = {
         "ifname": "nk",
