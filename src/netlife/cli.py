@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ip)
     p = sub.add_parser("conform", help="run case files on the model and the real kernel")
     p.add_argument("cases", nargs="+")
-    p.add_argument("--model-only", action="store_true")
+    p.add_argument(
+        "--model-only", action="store_true", help="run the model side only (no root needed)"
+    )
     p.set_defaults(func=_cmd_conform)
     return parser
 
