@@ -34,3 +34,18 @@ def test_readme_demo_excerpt_is_what_netlife_demo_prints():
     assert len(quoted) >= 10
     for line in quoted:
         assert line in out.getvalue()
+
+
+def test_readme_container_lease_excerpt_is_what_the_example_prints():
+    from netlife.scenario.interactive import render_transcript
+    from netlife.scenario.run import play
+
+    example = README.parent / "examples" / "container-lease.sh"
+    _, results, _ = play(example.read_text(), None)
+    out = render_transcript(results)
+    section = README.read_text().split("## Leasing from a container", 1)[1].split("\n## ", 1)[0]
+    quoted = [line[4:] for line in section.splitlines() if line.startswith("    ") and line.strip()]
+    assert len(quoted) >= 15
+    for line in quoted:
+        assert line in out
+    assert out.index("errno: 100") < out.index("ip -n ctr -br link")

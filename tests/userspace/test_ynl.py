@@ -81,7 +81,7 @@ def test_errors_print_as_nlerror_with_the_extack(host):
 def test_queue_get_on_a_down_device_and_unknown_attributes(host):
     attrs = {"ifindex": 2, "id": 0, "type": "rx"}
     r = ynl(host, "--family", "netdev", "--do", "queue-get", json_attrs=attrs)
-    assert r.stdout.startswith("Netlink error: Network is down\n") and r.rc == 1
+    assert r.stdout.startswith("Netlink error: No such file or directory\n") and r.rc == 1
     r = ynl(host, "--family", "netdev", "--do", "queue-get", json_attrs={"nope": 1})
     assert r.rc == 1 and "Space 'queue' has no attribute 'nope'" in r.stderr
 

@@ -33,6 +33,8 @@ ENOSPC = _errno.ENOSPC
 E2BIG = _errno.E2BIG
 EAGAIN = _errno.EAGAIN
 ENXIO = _errno.ENXIO
+ENONET = _errno.ENONET
+EBADF = _errno.EBADF
 ENOTSUP = EOPNOTSUPP
 
 

@@ -1,9 +1,10 @@
 """The netdev generic netlink family: queue-create, queue-get, dev-get.
 
-Mirrors net/core/netdev-genl.c (netdev_nl_queue_create_doit as the 2026 queue-leasing series
-has it, netdev_nl_queue_get_doit / _dumpit with the lease nest of "net: Add lease info to
-queue-get response", netdev_nl_dev_get_doit / _dumpit) and the strict attribute policies of
-net/core/netdev-genl-gen.c that genetlink applies before a handler runs.
+Mirrors net/core/netdev-genl.c (netdev_nl_queue_create_doit as merged with the 2026
+queue-leasing series, including the lease's netns-id; netdev_nl_queue_get_doit / _dumpit
+with the lease nest of "net: Add lease info to queue-get response"; netdev_nl_dev_get_doit /
+_dumpit) and the strict attribute policies of net/core/netdev-genl-gen.c that genetlink
+applies before a handler runs.
 
 Requests and replies are attribute dicts keyed by the spec's names (Documentation/netlink/
 specs/netdev.yaml: "ifindex", "type", "lease" ...) with the kernel's integer values (queue
@@ -16,7 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netlife.kernel.errors import EBUSY, EINVAL, ENETDOWN, ENODEV, EOPNOTSUPP, ERANGE, KernelError
+from netlife.kernel.errors import (
+    EBUSY,
+    EINVAL,
+    ENODEV,
+    ENOENT,
+    ENONET,
+    EOPNOTSUPP,
+    ERANGE,
+    KernelError,
+)
 from netlife.kernel.if_link import IFF_UP
 from netlife.kernel.netdev_rx_queue import netif_get_rx_queue
 from netlife.kernel.netdevice import NETREG_REGISTERED
@@ -25,6 +35,7 @@ from netlife.kernel.queue_lease import (
     netdev_can_lease_queue,
     netdev_queue_busy,
     netdev_rx_queue_lease,
+    netif_is_queue_leasee,
     netif_rx_queue_lease_get_owner,
 )
 
@@ -65,7 +76,7 @@ _QUEUE_ID = {"id": ("u32", 0, U32_MAX), "type": ("u32", 0, 1)}
 _LEASE = {
     "ifindex": ("u32", 1, U32_MAX),
     "queue": ("nest", _QUEUE_ID),
-    "netns-id": ("s32", -(2**31), 2**31 - 1),
+    "netns-id": ("s32", 0, 2**31 - 1),  # NLA_POLICY_MIN(NLA_S32, 0)
 }
 POLICIES: dict[str, dict[str, Any]] = {
     "queue-create": {
@@ -119,8 +130,10 @@ def _get_dev(net: Net, ifindex: int) -> NetDevice | None:
 
 
 def netdev_nl_queue_create_doit(net: Net, attrs: dict[str, Any]) -> dict[str, Any]:
-    """Create an RX queue on virtual device `ifindex` leasing physical queue lease.queue.id of
-    lease.ifindex; both looked up in the requester's namespace. Returns {"id": new queue}."""
+    """Create an RX queue on virtual device `ifindex` (in the requester's namespace) leasing
+    physical queue lease.queue.id of lease.ifindex. The lease device is looked up in the
+    namespace lease.netns-id names as seen from the requester's (a container names the host's
+    namespace by its nsid there), else in the requester's own. Returns {"id": new queue}."""
     genl_validate(POLICIES["queue-create"], attrs)
     ifindex = _req(attrs, "ifindex")
     qtype = _req(attrs, "type")
@@ -129,15 +142,11 @@ def netdev_nl_queue_create_doit(net: Net, attrs: dict[str, Any]) -> dict[str, An
         raise GenlError(EINVAL, NlExtack(bad_attr=("type",)))
     ifindex_lease = _req(lease, "ifindex", ("lease",))
     queue = _req(lease, "queue", ("lease",))
-    if "netns-id" in lease:
-        raise GenlError(EINVAL, NlExtack(bad_attr=("lease", "netns-id")))
+    # capable(CAP_NET_ADMIN) for netns-id: the model's shell is root in the initial user ns.
+    netns_lease = lease.get("netns-id", -1)
     queue_id_lease = _req(queue, "id", ("lease", "queue"))
     if _req(queue, "type", ("lease", "queue")) != NETDEV_QUEUE_TYPE_RX:
         raise GenlError(EINVAL, NlExtack(bad_attr=("lease", "queue", "type")))
-    if ifindex == ifindex_lease:
-        raise GenlError(
-            EINVAL, NlExtack("Lease ifindex cannot be the same as queue creation ifindex")
-        )
     extack: list[str] = []
     # No RTNL: the instance locks, the virtual device's before the physical one's (the order
     # memory providers take them in later).
@@ -146,22 +155,28 @@ def netdev_nl_queue_create_doit(net: Net, attrs: dict[str, Any]) -> dict[str, An
         raise GenlError(ENODEV)
     if not netdev_can_create_queue(dev, extack):
         raise GenlError(EINVAL, NlExtack(extack[0]))
-    dev_lease = _get_dev(net, ifindex_lease)
+    lease_net = net
+    if netns_lease >= 0:
+        lease_net = net.get_net_ns_by_id(netns_lease)
+        if lease_net is None:
+            raise GenlError(ENONET)
+    # netdev_get_by_index then netdev_put_lock: any registered device, then one not moving.
+    dev_lease = lease_net.dev_get_by_index(ifindex_lease)
     if dev_lease is None:
         raise GenlError(ENODEV)
     if not netdev_can_lease_queue(dev_lease, extack):
         raise GenlError(EINVAL, NlExtack(extack[0]))
+    if _get_dev(lease_net, ifindex_lease) is not dev_lease:
+        raise GenlError(ENODEV)
     if queue_id_lease >= dev_lease.real_num_rx_queues:
         raise GenlError(ERANGE, NlExtack(bad_attr=("lease", "queue", "id")))
     if netdev_queue_busy(dev_lease, queue_id_lease, extack):
         raise GenlError(EBUSY, NlExtack(extack[0]))
     rxq_lease = netif_get_rx_queue(dev_lease, queue_id_lease)
     last = netif_get_rx_queue(dev, dev.real_num_rx_queues - 1)
+    # Capabilities (XDP features, DMA device) may differ between physical devices.
     if last.lease is not None and last.lease.dev is not dev_lease:
-        raise GenlError(
-            EOPNOTSUPP,
-            NlExtack("Leasing multiple queues from different devices not supported"),
-        )
+        raise GenlError(EOPNOTSUPP, NlExtack("Leasing queues from different devices not supported"))
     queue_id = dev.queue_mgmt_ops.ndo_queue_create(dev)
     if queue_id < 0:
         raise GenlError(queue_id, NlExtack("Device is unable to create a new queue"))
@@ -192,6 +207,9 @@ def netdev_nl_queue_fill_one(net: Net, dev: NetDevice, q_idx: int, q_type: int) 
         if virt.nd_net is not dev.nd_net:
             nest["netns-id"] = dev.nd_net.peernet2id_alloc(virt.nd_net)
         msg["lease"] = nest
+    # netdev_nl_queue_fill_mp: a leased virtual queue shows what sits on the physical queue.
+    if rxq.lease is not None and netif_is_queue_leasee(dev):
+        rxq = rxq.lease
     if rxq.mp_ops is not None:
         msg["io-uring"] = {}  # io_uring's nl_fill: an empty nest
     if rxq.pool is not None:
@@ -208,7 +226,7 @@ def netdev_nl_queue_get_doit(net: Net, attrs: dict[str, Any]) -> dict[str, Any]:
     if dev is None:
         raise GenlError(ENODEV)
     if not _netdev_up(dev):
-        raise GenlError(ENETDOWN)
+        raise GenlError(ENOENT)
     count = dev.real_num_rx_queues if q_type == NETDEV_QUEUE_TYPE_RX else dev.real_num_tx_queues
     if q_id >= count:
         raise GenlError(EINVAL)

@@ -203,13 +203,13 @@ def xsk_pool_at(dev: NetDevice, rxq_idx: int) -> Any:
 
 
 def netdev_queue_busy(dev: NetDevice, idx: int, extack: list[str] | None) -> bool:
-    """Leased, bound to an AF_XDP pool, or carrying a memory provider."""
-    if netif_rxq_is_leased(dev, idx):
-        msg = "Lease device queue is already leased"
-    elif xsk_pool_at(dev, idx) is not None:
-        msg = "Lease device queue in use by AF_XDP"
+    """Bound to an AF_XDP pool, leased, or carrying a memory provider (checked in that order)."""
+    if xsk_pool_at(dev, idx) is not None:
+        msg = "Device queue in use by AF_XDP"
+    elif netif_rxq_is_leased(dev, idx):
+        msg = "Device queue in use due to queue leasing"
     elif netif_rxq_has_mp(dev, idx):
-        msg = "Lease device queue in use by memory provider"
+        msg = "Device queue in use by memory provider"
     else:
         return False
     if extack is not None:
