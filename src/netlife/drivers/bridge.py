@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from netlife.drivers.bridge_netlink import br_fill_info, br_port_fill_slave_info
+from netlife.drivers.bridge_port_opts import BR_PORT_DEFAULT_FLAGS, br_port_slave_changelink
 from netlife.kernel.dev import (
     netdev_is_rx_handler_busy,
     netdev_rx_handler_register,
@@ -137,6 +138,10 @@ class NetBridgePort:
     priority: int = 32
     path_cost: int = 100
     promisc: bool = False  # BR_PROMISC
+    flags: int = BR_PORT_DEFAULT_FLAGS  # BR_* port flags; br_setport writes them under RTNL
+    multicast_router: int = 1  # MDB_RTR_TYPE_TEMP_QUERY
+    group_fwd_mask: int = 0
+    backup_port: NetBridgePort | None = None
     dev_tracker: RefTracker | None = None  # new_nbp takes it, destroy_nbp (RCU) drops it
 
 
@@ -586,6 +591,7 @@ def br_init(kernel, params) -> int:
         fill_info=br_fill_info,
         slave_kind="bridge",
         fill_slave_info=br_port_fill_slave_info,
+        slave_changelink=br_port_slave_changelink,
         owner="bridge",
     )
     net_ops = PernetOperations("br_net_ops", exit_rtnl=br_net_exit_rtnl)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netlife.drivers.bridge_port_opts import PORT_FLAG_ATTRS
+
 if TYPE_CHECKING:
     from netlife.kernel.netdevice import NetDevice
 
@@ -70,17 +72,18 @@ def br_port_fill_slave_info(br_dev: NetDevice, dev: NetDevice) -> dict:
     p = dev.rx_handler  # br_port_get_rtnl: the port is the rx_handler_data
     br = br_dev.priv
     bridge_id = {"prio": br.bridge_id_prio, "addr": br.bridge_id_addr}
-    port_id = (p.priority << 8) | p.port_no  # 0x8000 >> BR_PORT_BITS, then the number
-    return {
+    port_id = (p.priority << 10) | p.port_no  # br_make_port_id: priority << BR_PORT_BITS
+    flag = {attr: int(bool(p.flags & bit)) for attr, bit in PORT_FLAG_ATTRS}
+    out = {
         "IFLA_BRPORT_STATE": p.state,
         "IFLA_BRPORT_PRIORITY": p.priority,
         "IFLA_BRPORT_COST": p.path_cost,
-        "IFLA_BRPORT_MODE": 0,
-        "IFLA_BRPORT_GUARD": 0,
-        "IFLA_BRPORT_PROTECT": 0,
-        "IFLA_BRPORT_FAST_LEAVE": 0,
-        "IFLA_BRPORT_LEARNING": 1,
-        "IFLA_BRPORT_UNICAST_FLOOD": 1,
+        "IFLA_BRPORT_MODE": flag["IFLA_BRPORT_MODE"],
+        "IFLA_BRPORT_GUARD": flag["IFLA_BRPORT_GUARD"],
+        "IFLA_BRPORT_PROTECT": flag["IFLA_BRPORT_PROTECT"],
+        "IFLA_BRPORT_FAST_LEAVE": flag["IFLA_BRPORT_FAST_LEAVE"],
+        "IFLA_BRPORT_LEARNING": flag["IFLA_BRPORT_LEARNING"],
+        "IFLA_BRPORT_UNICAST_FLOOD": flag["IFLA_BRPORT_UNICAST_FLOOD"],
         "IFLA_BRPORT_ID": port_id,
         "IFLA_BRPORT_NO": p.port_no,
         "IFLA_BRPORT_DESIGNATED_PORT": port_id,
@@ -92,15 +95,18 @@ def br_port_fill_slave_info(br_dev: NetDevice, dev: NetDevice) -> dict:
         "IFLA_BRPORT_FORWARD_DELAY_TIMER": 0,
         "IFLA_BRPORT_TOPOLOGY_CHANGE_ACK": 0,
         "IFLA_BRPORT_CONFIG_PENDING": 0,
-        "IFLA_BRPORT_PROXYARP": 0,
-        "IFLA_BRPORT_PROXYARP_WIFI": 0,
-        "IFLA_BRPORT_MULTICAST_ROUTER": 1,
-        "IFLA_BRPORT_MCAST_FLOOD": 1,
-        "IFLA_BRPORT_BCAST_FLOOD": 1,
-        "IFLA_BRPORT_MCAST_TO_UCAST": 0,
-        "IFLA_BRPORT_NEIGH_SUPPRESS": 0,
-        "IFLA_BRPORT_GROUP_FWD_MASK": 0,
-        "IFLA_BRPORT_VLAN_TUNNEL": 0,
-        "IFLA_BRPORT_ISOLATED": 0,
-        "IFLA_BRPORT_LOCKED": 0,
+        "IFLA_BRPORT_PROXYARP": flag["IFLA_BRPORT_PROXYARP"],
+        "IFLA_BRPORT_PROXYARP_WIFI": flag["IFLA_BRPORT_PROXYARP_WIFI"],
+        "IFLA_BRPORT_MULTICAST_ROUTER": p.multicast_router,
+        "IFLA_BRPORT_MCAST_FLOOD": flag["IFLA_BRPORT_MCAST_FLOOD"],
+        "IFLA_BRPORT_BCAST_FLOOD": flag["IFLA_BRPORT_BCAST_FLOOD"],
+        "IFLA_BRPORT_MCAST_TO_UCAST": flag["IFLA_BRPORT_MCAST_TO_UCAST"],
+        "IFLA_BRPORT_NEIGH_SUPPRESS": flag["IFLA_BRPORT_NEIGH_SUPPRESS"],
+        "IFLA_BRPORT_GROUP_FWD_MASK": p.group_fwd_mask,
+        "IFLA_BRPORT_VLAN_TUNNEL": flag["IFLA_BRPORT_VLAN_TUNNEL"],
+        "IFLA_BRPORT_ISOLATED": flag["IFLA_BRPORT_ISOLATED"],
+        "IFLA_BRPORT_LOCKED": flag["IFLA_BRPORT_LOCKED"],
     }
+    if p.backup_port is not None:
+        out["IFLA_BRPORT_BACKUP_PORT"] = p.backup_port.dev.ifindex
+    return out

@@ -163,6 +163,8 @@ class RtnlLinkOps:
     fill_info: Callable[[NetDevice], dict] | None = None
     slave_kind: str | None = None  # the kind name uppers report in IFLA_INFO_SLAVE_KIND
     fill_slave_info: Callable[[NetDevice, NetDevice], dict] | None = None
+    # The master's hook for a port's IFLA_INFO_SLAVE_DATA (br_port_slave_changelink).
+    slave_changelink: Callable[[NetDevice, NetDevice, dict, list[str]], None] | None = None
     get_link_net: Callable[[NetDevice], Net] | None = None
     get_num_tx_queues: Callable[[], int] | None = None
     get_num_rx_queues: Callable[[], int] | None = None

@@ -30,17 +30,31 @@ def rtnl_changelink(
     data: dict | None,
     extack: list[str],
 ) -> None:
-    """The changelink path: kind-specific changes, then do_setlink."""
+    """rtnl_changelink: the kind's changelink, the master's slave_changelink, do_setlink."""
+    from netlife.kernel.dev_adjacency import netdev_master_upper_dev_get
+
     if ops is not None and dev.rtnl_link_ops is not ops:
         raise KernelError(EOPNOTSUPP)
     if data:
-        if dev.rtnl_link_ops is None or dev.rtnl_link_ops.changelink is None:
+        if ops is None or ops.changelink is None:
             raise KernelError(EOPNOTSUPP)
-        dev.rtnl_link_ops.changelink(dev, ifm.attrs, data, extack)
-    do_setlink(dev, net, ifm, extack)
+        ops.changelink(dev, ifm.attrs, data, extack)
+    linkinfo = ifm.attrs.get("IFLA_LINKINFO") or {}
+    slave_data = linkinfo.get("IFLA_INFO_SLAVE_DATA")
+    notify = False
+    if slave_data is not None:
+        master = netdev_master_upper_dev_get(dev)
+        m_ops = master.rtnl_link_ops if master is not None else None
+        if m_ops is None or m_ops.slave_changelink is None:
+            raise KernelError(EOPNOTSUPP)
+        m_ops.slave_changelink(master, dev, slave_data, extack)
+        notify = True  # DO_SETLINK_NOTIFY
+    do_setlink(dev, net, ifm, extack, notify)
 
 
-def do_setlink(dev: NetDevice, net: Net, ifm: IfInfoMsg, extack: list[str]) -> None:
+def do_setlink(
+    dev: NetDevice, net: Net, ifm: IfInfoMsg, extack: list[str], notify: bool = False
+) -> None:
     from netlife.kernel.dev_flags import (
         dev_change_flags,
         dev_change_name,
@@ -52,7 +66,6 @@ def do_setlink(dev: NetDevice, net: Net, ifm: IfInfoMsg, extack: list[str]) -> N
     from netlife.kernel.rtnetlink import rtnl_dev_combine_flags
 
     tb = ifm.attrs
-    notify = False
     if any(k in tb for k in ("IFLA_NET_NS_PID", "IFLA_NET_NS_FD", "IFLA_TARGET_NETNSID")):
         tgt = rtnl_link_get_net(net, tb)
         pattern = tb.get("IFLA_IFNAME")

@@ -41,6 +41,7 @@ from netlife.userspace.ip import (
     usage_exit,
 )
 
+EINVAL = 22
 IFALIASZ = 256
 GSO_MAX_SEGS = 65535
 
@@ -140,12 +141,13 @@ def on_off(run: IpRun, msg: str, value: str) -> int:
 
 
 def parse_on_off(run: IpRun, msg: str, value: str) -> int | None:
-    """lib/utils.c:parse_on_off: 1 / 0, or the on_off error (None)."""
+    """lib/utils.c:parse_on_off (parse_one_of over "off", "on"): 1 / 0, or None after
+    its error."""
     if value == "on":
         return 1
     if value == "off":
         return 0
-    on_off(run, msg, value)
+    run.err(f'Error: argument of "{msg}" must be one of "off", "on", not "{value}"\n')
     return None
 
 
@@ -277,7 +279,7 @@ def iplink_parse(
         elif w == "carrier":
             val = parse_on_off(run, "carrier", a.nxt())
             if val is None:
-                return -1, None
+                return -EINVAL, None  # parse_on_off's err
             attrs["IFLA_CARRIER"] = val
         elif matches(w, "master"):
             v = a.nxt()
@@ -365,7 +367,7 @@ def iplink_parse(
         elif w == "protodown":
             val = parse_on_off(run, "protodown", a.nxt())
             if val is None:
-                return -1, None
+                return -EINVAL, None  # parse_on_off's err
             attrs["IFLA_PROTO_DOWN"] = val
         elif w in ("gso_max_size", "gso_max_segs", "gro_max_size"):
             v = a.nxt()

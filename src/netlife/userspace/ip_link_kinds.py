@@ -433,6 +433,9 @@ def dummy_parse_opt(run: IpRun, kind: str, args: list[str], req: IfInfoMsg, crea
 
 def get_link_kind(kind: str) -> KindParser | None:
     """ip/iplink.c:get_link_kind: the kind's parser, or None when iproute2 has no link_util."""
+    from netlife.userspace import ip_link_more_kinds as more
+    from netlife.userspace.ip_link_gre import GRE6_KINDS, GRE_KINDS, gre_parse_opt
+    from netlife.userspace.ip_link_ports import bond_parse_opt, bridge_slave_parse_opt
     from netlife.userspace.ip_link_vxlan import vxlan_parse_opt
 
     table: dict[str, KindParser] = {
@@ -445,13 +448,40 @@ def get_link_kind(kind: str) -> KindParser | None:
         "bridge": bridge_parse_opt,
         "dummy": dummy_parse_opt,
         "ifb": dummy_parse_opt,
-        "nlmon": dummy_parse_opt,
+        "geneve": more.geneve_parse_opt,
+        "bareudp": more.bareudp_parse_opt,
+        "xfrm": more.xfrm_parse_opt,
+        "vrf": more.vrf_parse_opt,
+        "ipvlan": more.ipvlan_parse_opt,
+        "ipvtap": more.ipvlan_parse_opt,
+        "bond": bond_parse_opt,
+        "bond_slave": more.bond_slave_parse_opt,
+        "bridge_slave": bridge_slave_parse_opt,
     }
+    table |= dict.fromkeys(GRE_KINDS + GRE6_KINDS, gre_parse_opt)
+    # link_utils without a parse_opt: the words after the kind are ignored.
+    table |= dict.fromkeys(LINK_UTILS_WITHOUT_PARSER, dummy_parse_opt)
     return table.get(kind)
+
+
+LINK_UTILS_WITHOUT_PARSER = [
+    "dummy",
+    "ifb",
+    "nlmon",
+    "netdevsim",
+    "team",
+    "team_slave",
+    "vcan",
+    "virt_wifi",
+    "vrf_slave",
+]
 
 
 def print_kind_help(run: IpRun, kind: str) -> bool:
     """`ip link help TYPE`: the kind's print_help on stdout; False when it has none."""
+    from netlife.userspace import ip_link_more_kinds as more
+    from netlife.userspace.ip_link_gre import GRE6_KINDS, GRE_KINDS, gre_help
+    from netlife.userspace.ip_link_ports import BOND_USAGE, BRIDGE_SLAVE_USAGE
     from netlife.userspace.ip_link_vxlan import VXLAN_USAGE
 
     texts = {
@@ -462,7 +492,17 @@ def print_kind_help(run: IpRun, kind: str) -> bool:
         "vlan": VLAN_USAGE,
         "vxlan": VXLAN_USAGE,
         "bridge": BRIDGE_USAGE,
+        "geneve": more.GENEVE_USAGE,
+        "bareudp": more.BAREUDP_USAGE,
+        "xfrm": more.xfrm_help("xfrm"),
+        "vrf": more.VRF_USAGE,
+        "ipvlan": more.ipvlan_help("ipvlan"),
+        "ipvtap": more.ipvlan_help("ipvtap"),
+        "bond": BOND_USAGE,
+        "bond_slave": more.BOND_SLAVE_USAGE,
+        "bridge_slave": BRIDGE_SLAVE_USAGE,
     }
+    texts |= {k: gre_help(k) for k in GRE_KINDS + GRE6_KINDS}
     if kind not in texts:
         return False
     run.out(texts[kind])
