@@ -1,4 +1,4 @@
-"""The command line: `netlife demo | run | shell | ip | conform`.
+"""The command line: `netlife demo | run | shell | ip | conform | snapshot | what-if`.
 
 Model-only front end. Exit status: 0 success; the script's or command's own status; 2 usage
 errors; 70 when netlife itself failed (a bug: the message says what reproduces it).
@@ -57,6 +57,18 @@ def _cmd_conform(args: argparse.Namespace) -> int:
     return conform_main(args.cases, model_only=args.model_only)
 
 
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from netlife.conform.snapshot_cli import snapshot_main
+
+    return snapshot_main(args.output, args.netns)
+
+
+def _cmd_what_if(args: argparse.Namespace) -> int:
+    from netlife.conform.snapshot_cli import what_if_main
+
+    return what_if_main(args.commands, args.source, args.live, args.json, _kernel_options(args))
+
+
 def _kernel_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-netkit-notifier",
@@ -107,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--model-only", action="store_true", help="run the model side only (no root needed)"
     )
     p.set_defaults(func=_cmd_conform)
+    p = sub.add_parser("snapshot", help="read this host (read-only) into a machine profile")
+    p.add_argument("-o", "--output", help="write the profile here (default: stdout)")
+    p.add_argument("--netns", nargs="+", metavar="NAME", help="read only these namespaces")
+    p.set_defaults(func=_cmd_snapshot)
+    p = sub.add_parser("what-if", help="what commands would do on a snapshot of a host")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--from", dest="source", metavar="PROFILE", help="a profile to boot")
+    source.add_argument("--live", action="store_true", help="snapshot this host first")
+    p.add_argument("--json", action="store_true", help="one JSON object for tools")
+    _kernel_args(p)
+    p.add_argument("commands", nargs="+", metavar="CMD", help="command lines, one per argument")
+    p.set_defaults(func=_cmd_what_if)
     return parser
 
 

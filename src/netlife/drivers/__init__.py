@@ -9,6 +9,7 @@ from __future__ import annotations
 from netlife.drivers import (
     bridge,
     dummy,
+    ifb,
     loopback,
     macvlan,
     mlx5,
@@ -16,6 +17,7 @@ from netlife.drivers import (
     netkit,
     tun,
     veth,
+    virtio_net,
     vlan,
     vxlan,
 )
@@ -26,6 +28,7 @@ MODULES: dict[str, Module] = {
     for m in (
         loopback.MODULE,
         dummy.MODULE,
+        ifb.MODULE,
         veth.MODULE,
         macvlan.MODULE,
         vxlan.MODULE,
@@ -35,5 +38,6 @@ MODULES: dict[str, Module] = {
         netkit.MODULE,
         *mlx5.MODULES,
         netdevsim.MODULE,
+        virtio_net.MODULE,
     )
 }

@@ -60,6 +60,8 @@ class PciFunction:
     port: int = 1
     state: str = "down"  # "up" or "down" once boot is over
     activated: bool = False  # opened at boot (qdisc attached) even if down now
+    mtu: int = 0  # the device's own MTU (virtio-net's config space); 0: the driver's default
+    virtio_index: int = 0  # virtio-pci: the N of the virtio device "virtioN" it carries
 
 
 @dataclass(slots=True)
@@ -79,6 +81,8 @@ class Profile:
     pci: list[PciFunction] = field(default_factory=list)
     modules: list[BootModule] = field(default_factory=list)
     sysctl: dict[str, Any] = field(default_factory=dict)
+    host_state: Any = None  # scenario/host_state.py: HostState of [[netns]] and [[link]]
+    restore_warnings: list[str] = field(default_factory=list)  # what boot could not rebuild
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -92,6 +96,8 @@ _TOP = {
     "pci": list,
     "module": list,
     "sysctl": dict,
+    "netns": list,
+    "link": list,
 }
 _PCI = {
     "slot": str,
@@ -106,9 +112,11 @@ _PCI = {
     "port": int,
     "state": str,
     "activated": bool,
+    "mtu": int,
+    "virtio_index": int,
 }
 _PCI_REQUIRED = ("slot", "driver", "vendor", "device", "ifname", "mac")
-_MODULE = {"name": str, "params": dict}
+_MODULE = {"name": str, "params": dict, "note": str}
 
 
 def _type_name(t: Any) -> str:
@@ -244,6 +252,13 @@ def parse_profile(data: dict[str, Any], source: str, modules: dict[str, Any]) ->
         else:
             raise ProfileError(f"{source}: {where}: unknown sysctl")
         prof.sysctl[key] = value
+    if "netns" in data or "link" in data:
+        from netlife.scenario.host_state import HostStateError, parse_host_state
+
+        try:
+            prof.host_state = parse_host_state(data.get("netns", []), data.get("link", []))
+        except HostStateError as err:
+            raise ProfileError(f"{source}: {err}") from None
     return prof
 
 
@@ -305,6 +320,9 @@ def boot(profile: Profile, **kernel_options: Any):
             "channels": fn.channels,
             "port": fn.port,
         }
+        if fn.mtu:
+            config["mtu"] = fn.mtu
+        config["virtio_index"] = fn.virtio_index
         kernel.printk.pr_info(
             f"pci {fn.slot}: [{fn.vendor:04x}:{fn.device:04x}] type 00 class 0x020000 PCIe Endpoint"
         )
@@ -324,7 +342,8 @@ def boot(profile: Profile, **kernel_options: Any):
     clock.run_pending()  # udev renames the new ports
     for fn in profile.pci:
         pdev = kernel.pci_devices[fn.slot]
-        if pdev.driver is None or pdev.driver.name != fn.driver:
+        # The profile names the module (virtio_net), the PCI driver may differ (virtio-pci).
+        if pdev.driver is None or fn.driver not in (pdev.driver.name, pdev.driver.owner):
             bound = pdev.driver.name if pdev.driver is not None else "no driver"
             raise ProfileError(
                 f"{profile.source}: pci {fn.slot}: expected driver {fn.driver}, got {bound}"
@@ -348,8 +367,13 @@ def boot(profile: Profile, **kernel_options: Any):
                 dev_close(dev)
             clock.run_pending()
 
+    host = Host(kernel, hostname=profile.hostname)
+    if profile.host_state is not None:
+        from netlife.scenario.host_state import restore_host_state
+
+        profile.restore_warnings = restore_host_state(host, profile.host_state)
     clock.advance_to(max(clock.now, secs(profile.boot_time)))
-    return Host(kernel, hostname=profile.hostname)
+    return host
 
 
 __all__ = [
