@@ -106,11 +106,12 @@ def test_new_devices_after_boot_get_the_next_free_ifindex():
 )
 def test_bad_link_tables_are_profile_errors(bad, message):
     with pytest.raises(ProfileError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        profile(LINKS + [bad])
+        profile([*LINKS, bad])
 
 
 def test_a_device_the_model_cannot_make_is_a_warning_not_a_crash():
-    links = LINKS + [
+    links = [
+        *LINKS,
         {
             "netns": "a",
             "ifindex": 30,
@@ -118,7 +119,7 @@ def test_a_device_the_model_cannot_make_is_a_warning_not_a_crash():
             "kind": "macvlan",
             "link": 99,
             "data": {"mode": "bridge"},
-        }
+        },
     ]
     prof = profile(links)
     host = boot(prof)
