@@ -28,10 +28,28 @@ CASES = [
     ("queue-get tx id out of range", True, "queue-get", {"ifindex": "V", "id": 1, "type": 1}),
     ("queue-get without type", True, "queue-get", {"ifindex": "V", "id": 0}),
     ("dev-get unknown ifindex", True, "dev-get", {"ifindex": 99}),
+    # bind-rx: veth and lo are not ops-locked, so EOPNOTSUPP names the ifindex before the
+    # queues or the fd are looked at.
+    (
+        "bind-rx on veth",
+        True,
+        "bind-rx",
+        {"ifindex": "V", "fd": 0, "queues": [{"id": 0, "type": 0}]},
+    ),
+    ("bind-rx on lo", True, "bind-rx", {"ifindex": 1, "fd": 99, "queues": [{"id": 5, "type": 0}]}),
+    (
+        "bind-rx unknown ifindex",
+        True,
+        "bind-rx",
+        {"ifindex": 99, "fd": 0, "queues": [{"id": 0, "type": 0}]},
+    ),
+    ("bind-rx without fd", True, "bind-rx", {"ifindex": "V", "queues": [{"id": 0, "type": 0}]}),
+    ("bind-rx without queues", True, "bind-rx", {"ifindex": "V", "fd": 0}),
 ]
 
 
 def fill(attrs: dict, ifindex: int) -> dict:
+    """The case's request with "V" replaced by the veth's ifindex on that side."""
     return {k: (ifindex if v == "V" else v) for k, v in attrs.items()}
 
 
@@ -45,7 +63,8 @@ def model_answer(up: bool, op: str, attrs: dict) -> dict:
     try:
         NETDEV_NL_OPS[op].do(h.kernel.init_net, fill(attrs, v0.ifindex))
     except GenlError as err:
-        return {"error": err.errno, "bad": err.ext.bad_attr is not None, "miss": err.ext.miss_type}
+        miss = err.ext.miss_type if err.ext.miss_nest is None else None
+        return {"error": err.errno, "bad": err.ext.bad_attr is not None, "miss": miss}
     except KernelError as err:
         return {"error": err.errno, "bad": False, "miss": None}
     return {"error": 0, "bad": False, "miss": None}

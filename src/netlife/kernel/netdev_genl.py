@@ -294,10 +294,17 @@ class GenlOp:
     admin: bool = False  # GENL_ADMIN_PERM: CAP_NET_ADMIN (root in the model always has it)
 
 
+def _bind_rx(net: Net, attrs: dict[str, Any]) -> dict[str, Any]:
+    from netlife.kernel.devmem import netdev_nl_bind_rx_doit
+
+    return netdev_nl_bind_rx_doit(net, attrs)
+
+
 NETDEV_NL_OPS: dict[str, GenlOp] = {
     "dev-get": GenlOp(netdev_nl_dev_get_doit, netdev_nl_dev_get_dumpit),
     "queue-get": GenlOp(netdev_nl_queue_get_doit, netdev_nl_queue_get_dumpit),
     "queue-create": GenlOp(netdev_nl_queue_create_doit, None, admin=True),
+    "bind-rx": GenlOp(_bind_rx, None, admin=True),  # GENL_UNS_ADMIN_PERM
 }
 
 __all__ = [

@@ -56,8 +56,14 @@ QUEUE_DOCS = {
     "containers.\n",
 }
 DEV_DOCS = {"ifindex": "netdev ifindex"}
+DMABUF_ATTRS = {"ifindex": 1, "queues": 2, "fd": 3, "id": 4, "rx-page-size": 5}
+DMABUF_DOCS = {
+    "ifindex": "netdev ifindex to bind the dmabuf to.",
+    "queues": "receive queues to bind the dmabuf to.",
+    "fd": "dmabuf file descriptor to bind.",
+}
 QUEUE_TYPES = ("rx", "tx")
-NESTS = {"lease": "lease", "queue": "queue-id"}  # nest attribute → its attribute set
+NESTS = {"lease": "lease", "queue": "queue-id", "queues": "queue-id"}  # nest → attribute set
 
 # rt-link: the names `ynl --family rt-link` uses for what the model's IfInfoMsg carries.
 RT_LINK_ATTRS = {
@@ -98,13 +104,15 @@ def _align4(n: int) -> int:
 
 def _encode_netdev(attrs: dict[str, Any], space: str = "queue") -> dict[str, Any]:
     """JSON values to the kernel's: enum names to numbers, checking names against the spec."""
-    known = QUEUE_ATTRS if space in ("queue", "queue-id", "dev") else LEASE_ATTRS
+    known = {"lease": LEASE_ATTRS, "dmabuf": DMABUF_ATTRS}.get(space, QUEUE_ATTRS)
     out: dict[str, Any] = {}
     for name, value in attrs.items():
         if name not in known:
             raise YnlUsage(f"Exception: Space '{space}' has no attribute '{name}'")
         if name in NESTS and isinstance(value, dict):
             out[name] = _encode_netdev(value, NESTS[name])
+        elif name in NESTS and isinstance(value, list):  # multi-attr: one nest per entry
+            out[name] = [_encode_netdev(v, NESTS[name]) for v in value]
         elif name == "type" and isinstance(value, str):
             if value not in QUEUE_TYPES:
                 raise YnlUsage(f"KeyError: '{value}'")
@@ -128,17 +136,19 @@ def _decode_netdev(msg: Any) -> Any:
     return out
 
 
-def _offsets(attrs: dict[str, Any], start: int, path: tuple[str, ...] = ()) -> dict:
-    """Offset of each attribute (by path) in the request as ynl encodes it (JSON order)."""
-    found: dict[tuple[str, ...], int] = {}
+def _offsets(attrs: dict[str, Any], start: int, path: tuple = ()) -> dict:
+    """Offset of each attribute (by path) in the request as ynl encodes it (JSON order); a
+    multi-attr list's entries are keyed by their index."""
+    found: dict[tuple, int] = {}
     off = start
     for name, value in attrs.items():
-        found[(*path, name)] = off
-        if isinstance(value, dict):
-            found.update(_offsets(value, off + 4, (*path, name)))
-            off += 4 + sum(_attr_len(v) for v in value.values())
-        else:
-            off += 8
+        entries = value if isinstance(value, list) else [value]
+        for i, entry in enumerate(entries):
+            key = (*path, name, i) if isinstance(value, list) else (*path, name)
+            found[key] = off
+            if isinstance(entry, dict):
+                found.update(_offsets(entry, off + 4, key))
+            off += _attr_len(entry)
     return found
 
 
@@ -177,7 +187,7 @@ def _extack_dict(
     if ext.miss_type and ext.miss_nest is None and ext.miss_type in docs:
         out["miss-type-doc"] = docs[ext.miss_type]
     if ext.bad_attr:
-        out["bad-attr"] = "." + ".".join(ext.bad_attr)
+        out["bad-attr"] = "." + ".".join(p for p in ext.bad_attr if isinstance(p, str))
     return out, tlv
 
 
@@ -206,7 +216,7 @@ def netdev_request(proc: Proc, op: str, dump: bool, attrs: dict[str, Any]) -> An
     handler = ops.dump if dump else ops.do
     if handler is None:
         raise YnlUsage(f"Exception: Operation '{op}' does not support {'dump' if dump else 'do'}")
-    space = "dev" if op.startswith("dev") else "queue"
+    space = "dev" if op.startswith("dev") else "dmabuf" if op == "bind-rx" else "queue"
     return _decode_netdev(handler(proc.net, _encode_netdev(attrs, space)))
 
 
@@ -315,7 +325,8 @@ def ynl(proc: Proc, argv: list[str]) -> int:
         return 1
     except KernelError as err:
         hdr_len = 20 if family == "netdev" else 32  # nlmsghdr + genlmsghdr / ifinfomsg
-        docs = DEV_DOCS if op.startswith("dev") else QUEUE_DOCS if family == "netdev" else {}
+        docs = {"dev-get": DEV_DOCS, "bind-rx": DMABUF_DOCS}.get(op, QUEUE_DOCS)
+        docs = docs if family == "netdev" else {}
         proc.print(netlink_error_text(err, attrs, hdr_len, docs))
         return 1
     if output_json:
