@@ -13,6 +13,7 @@ ALLOWED = {
     "scenario": {"kernel", "drivers", "userspace"},
     "adapters": {"kernel"},
     "conform": {"kernel", "drivers", "userspace", "scenario"},
+    "pictures": {"kernel", "drivers", "userspace", "scenario"},
 }
 
 

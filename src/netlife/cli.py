@@ -1,4 +1,4 @@
-"""The command line: `netlife demo | run | shell | ip | conform | snapshot | what-if`.
+"""The command line: `netlife demo | run | shell | ip | conform | snapshot | what-if | graph`.
 
 Model-only front end. Exit status: 0 success; the script's or command's own status; 2 usage
 errors; 70 when netlife itself failed (a bug: the message says what reproduces it).
@@ -69,6 +69,12 @@ def _cmd_what_if(args: argparse.Namespace) -> int:
     return what_if_main(args.commands, args.source, args.live, args.json, _kernel_options(args))
 
 
+def _cmd_graph(args: argparse.Namespace) -> int:
+    from netlife.pictures.cli import graph_main
+
+    return graph_main(args, _kernel_options(args))
+
+
 def _kernel_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-netkit-notifier",
@@ -131,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     _kernel_args(p)
     p.add_argument("commands", nargs="+", metavar="CMD", help="command lines, one per argument")
     p.set_defaults(func=_cmd_what_if)
+    from netlife.pictures.cli import add_graph_parser
+
+    add_graph_parser(sub, _kernel_args).set_defaults(func=_cmd_graph)
     return parser
 
 
