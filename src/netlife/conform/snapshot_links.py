@@ -134,8 +134,9 @@ def kind_data(kind: str | None, data: Any) -> dict[str, Any]:
         mode = data.get_attr("IFLA_MACVLAN_MODE")
         if mode is not None:
             out["mode"] = MACVLAN_MODES.get(mode, str(mode))
-        if data.get_attr("IFLA_MACVLAN_FLAGS"):
-            out["nopromisc"] = True
+        flags = data.get_attr("IFLA_MACVLAN_FLAGS")
+        if flags:
+            out["flags"] = flags  # MACVLAN_FLAG_NOPROMISC 1, MACVLAN_FLAG_NODST 2
     elif kind == "bridge":
         out = {
             key: data.get_attr(attr) for attr, key in BRIDGE_DATA if data.get_attr(attr) is not None

@@ -15,7 +15,8 @@ would type, so the result is what the kernel would hold after them:
   3. bridge ports are enslaved in port-number order (br_add_if gives the lowest free number);
   4. MTU, MAC, txqlen, group, arp, promisc and allmulti are set where they differ from what
      creation gave, and the devices that were up are brought up, in ifindex order;
-  5. each namespace's allocator cursor goes to one past its highest ifindex.
+  5. each namespace's allocator cursor goes to one past its highest ifindex; each device's
+     operstate and a bridge's random MAC are set to the host's (stored state, not commands).
 
 CHOICE: the real allocator cursor (net->ifindex) cannot be read from user space; one past the
 highest ifindex in use is what a namespace whose devices were all made there would have. It
@@ -159,7 +160,20 @@ class Restore:
         for net in self.nets.values():
             net.ifindex = max(net.index_hash, default=0) + 1
         self.host.settle()
+        for rec in self.state.links:
+            self.restore_operstate(rec)
         return self.warnings
+
+    def restore_operstate(self, rec: dict[str, Any]) -> None:
+        """dev->operstate as the host had it. The kernel computes it only when linkwatch runs
+        for the device (default_operstate looks the peer's ifindex up in the device's own
+        namespace at that moment), so it can be stale, and the stale value is the state."""
+        from netlife.kernel.if_link import IF_OPER_NAMES
+
+        net = self.nets[rec["netns"]]
+        dev = net.dev_get_by_index(rec["ifindex"])
+        if dev is not None and rec.get("operstate") in IF_OPER_NAMES:
+            dev.operstate = IF_OPER_NAMES.index(rec["operstate"])
 
     def order(self, rec: dict[str, Any]) -> tuple[int, int]:
         names = [ROOT, *(e["name"] for e in self.state.netns if e["name"] != ROOT)]
@@ -247,8 +261,11 @@ class Restore:
         words: list[str] = []
         if kind == "macvlan":
             words += ["mode", data.get("mode", "vepa")]
-            if data.get("nopromisc"):
-                words.append("nopromisc")
+            flags = data.get("flags", 0)
+            flags = int(flags, 0) if isinstance(flags, str) and flags.isdigit() else flags
+            for bit, flag in ((1, "nopromisc"), (2, "nodst")):
+                if isinstance(flags, int) and flags & bit:
+                    words += ["flag", flag]
         elif kind == "bridge":
             for key, value in data.items():
                 words += [key, str(value)]
@@ -304,8 +321,14 @@ class Restore:
         words: list[str] = []
         if "mtu" in rec and dev.mtu != rec["mtu"]:
             words += ["mtu", str(rec["mtu"])]
+        random_mac = rec.get("kind") == "bridge" and rec.get("addr_assign_type") != NET_ADDR_SET
         if "address" in rec and dev.dev_addr != rec["address"] and rec.get("kind") != "loopback":
-            words += ["address", rec["address"]]
+            if random_mac:
+                # What eth_random_addr drew on the host: setting it would make it user-set
+                # (NET_ADDR_SET) and take the bridge's carrier down (br_stp_change_bridge_id).
+                dev.dev_addr = rec["address"]
+            else:
+                words += ["address", rec["address"]]
         if "txqlen" in rec and dev.tx_queue_len != rec["txqlen"]:
             words += ["txqueuelen", str(rec["txqlen"])]
         if rec.get("group", 0) != dev.group:
