@@ -21,6 +21,8 @@ def _kernel_options(args: argparse.Namespace) -> dict:
     options: dict = {}
     if getattr(args, "no_netkit_notifier", False):
         options["netkit_notifier"] = False
+    if getattr(args, "no_xsk_notifier", False):
+        options["xsk_notifier"] = False
     if getattr(args, "hang_bound", None) is not None:
         options["hang_bound_secs"] = args.hang_bound
     return options
@@ -80,6 +82,11 @@ def _kernel_args(p: argparse.ArgumentParser) -> None:
         "--no-netkit-notifier",
         action="store_true",
         help="run the kernel as it was before the netkit NETDEV_UNREGISTER notifier commit",
+    )
+    p.add_argument(
+        "--no-xsk-notifier",
+        action="store_true",
+        help="run AF_XDP as before commit 455302d1c9ae (no NETDEV_UNREGISTER notifier)",
     )
     p.add_argument(
         "--hang-bound",

@@ -57,7 +57,9 @@ class Kernel:
     Options: seed (MAC addresses and other randomness), boot_ns (clock at boot),
     netdev_unregister_timeout_secs (the sysctl), hang_bound_secs (how long a blocked call may
     wait before it is reported as a Hang), netkit_notifier (False runs the kernel as before the
-    netkit NETDEV_UNREGISTER notifier commit), num_possible_cpus.
+    netkit NETDEV_UNREGISTER notifier commit), xsk_notifier (False runs AF_XDP as before commit
+    455302d1c9ae "xdp: fix hang while unregistering device bound to xdp socket"),
+    num_possible_cpus.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class Kernel:
         netdev_unregister_timeout_secs: int = 10,
         hang_bound_secs: float = 600.0,
         netkit_notifier: bool = True,
+        xsk_notifier: bool = True,
         num_possible_cpus: int = 2,
         default_qdisc: str = "pfifo_fast",
     ) -> None:
@@ -84,6 +87,7 @@ class Kernel:
         }
         self.hang_bound_secs = hang_bound_secs
         self.netkit_notifier = netkit_notifier
+        self.xsk_notifier = xsk_notifier
         self.num_possible_cpus = num_possible_cpus
         self.rtnl_owner: str | None = None
         self.pernet_ops_rwsem = RwSemaphore(self, "pernet_ops_rwsem")

@@ -43,6 +43,8 @@ class PciDev:
     driver: PciDriver | None = None
     driver_data: Any = None  # pci_set_drvdata: the bound driver's per-function state
     bus: str = "pci"  # dev->bus->name: IFLA_PARENT_DEV_BUS_NAME
+    # device_lock(&pdev->dev): the task inside probe or remove (driver core, drivers/base/dd.c)
+    lock_owner: Any = None
 
     @property
     def name(self) -> str:
@@ -97,14 +99,31 @@ def really_probe(pdev: PciDev, drv: PciDriver) -> int:
 
 
 def device_release_driver(pdev: PciDev) -> None:
-    """pci_device_remove → drv->remove, then the binding goes."""
+    """pci_device_remove → drv->remove, then the binding goes; under device_lock, so a second
+    release of the same function (an unbind while rmmod's remove sleeps) waits for the first
+    and then finds the function unbound."""
+    kernel = pdev.kernel
+    if pdev.lock_owner is not None:
+        kernel.wait_event(lambda: pdev.lock_owner is None, "device_lock")
     drv = pdev.driver
     if drv is None:
         return
-    drv.remove(pdev)
+    pdev.lock_owner = kernel.current
+    try:
+        drv.remove(pdev)
+    finally:
+        pdev.lock_owner = None
     drv.devices.remove(pdev)
     pdev.driver = None
     pdev.driver_data = None
+
+
+def pci_stop_and_remove_bus_device(kernel: Kernel, pdev: PciDev) -> None:
+    """drivers/pci/remove.c: the bound driver's remove runs first (it may block in
+    unregister_netdev, and a Hang then leaves the function bound and present), then the
+    function leaves the bus (`echo 1 > /sys/bus/pci/devices/SLOT/remove`)."""
+    device_release_driver(pdev)
+    kernel.pci_devices.pop(pdev.slot, None)
 
 
 def pci_add_device(kernel: Kernel, pdev: PciDev) -> None:
@@ -219,6 +238,8 @@ def pci_bus_init(kernel: Kernel) -> None:
                 "vendor": lambda: f"0x{pdev.vendor:04x}\n",
                 "device": lambda: f"0x{pdev.device:04x}\n",
             }
+            if parts[6] == "remove":
+                return SysfsAttr(None, lambda text: pci_stop_and_remove_bus_device(kernel, pdev))
             show = shows.get(parts[6])
             return SysfsAttr(show) if show else None
         if path.startswith(_DRIVERS + "/") and len(parts) == 7:
@@ -241,7 +262,7 @@ def pci_bus_init(kernel: Kernel) -> None:
             pdev = kernel.pci_devices.get(parts[5])
             if pdev is None:
                 return None
-            return ["device", "vendor"] + (["driver"] if pdev.driver is not None else [])
+            return ["device", "remove", "vendor"] + (["driver"] if pdev.driver is not None else [])
         if path.startswith(_DEVICES + "/") and len(parts) == 7 and parts[6] == "driver":
             pdev = kernel.pci_devices.get(parts[5])
             if pdev is not None and pdev.driver is not None:
@@ -266,6 +287,7 @@ __all__ = [
     "device_release_driver",
     "pci_add_device",
     "pci_register_driver",
+    "pci_stop_and_remove_bus_device",
     "pci_unregister_driver",
     "queue_udev_rename",
     "really_probe",

@@ -210,7 +210,11 @@ def xsk_init(kernel: Kernel) -> None:
         return
     nb = NotifierBlock(xsk_notifier, 0, "xsk_netdev_notifier")
     kernel.driver_state["xsk"] = nb
-    register_netdevice_notifier(kernel, nb)
+    # Before 455302d1c9ae (Fixes: 965a99098443 "xsk: add support for bind for Rx") there was
+    # no notifier: a bound socket kept its device until close(), so unregistering the device
+    # waited in netdev_run_todo for as long as the application ran.
+    if kernel.xsk_notifier:
+        register_netdevice_notifier(kernel, nb)
 
 
 def xsk_create(net: Net, owner: str | None = None) -> XdpSock:
