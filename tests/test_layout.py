@@ -14,6 +14,7 @@ ALLOWED = {
     "adapters": {"kernel"},
     "conform": {"kernel", "drivers", "userspace", "scenario"},
     "pictures": {"kernel", "drivers", "userspace", "scenario"},
+    "explore": {"kernel", "drivers", "userspace", "scenario"},
 }
 
 

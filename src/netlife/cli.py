@@ -1,4 +1,5 @@
-"""The command line: `netlife demo | run | shell | ip | conform | snapshot | what-if | graph`.
+"""The command line: `netlife demo | run | shell | ip | conform | snapshot | what-if | graph |
+explore`.
 
 Model-only front end. Exit status: 0 success; the script's or command's own status; 2 usage
 errors; 70 when netlife itself failed (a bug: the message says what reproduces it).
@@ -77,6 +78,12 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     return graph_main(args, _kernel_options(args))
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from netlife.explore.cli import explore_main
+
+    return explore_main(args, _kernel_options(args))
+
+
 def _kernel_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-netkit-notifier",
@@ -147,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     from netlife.pictures.cli import add_graph_parser
 
     add_graph_parser(sub, _kernel_args).set_defaults(func=_cmd_graph)
+    p = sub.add_parser("explore", help="search for lifetime bugs; each finding as a script")
+    from netlife.explore.cli import add_arguments
+
+    add_arguments(p)
+    _kernel_args(p)
+    p.set_defaults(func=_cmd_explore)
     return parser
 
 

@@ -92,3 +92,46 @@ def test_sysfs_bind_of_a_bound_or_unknown_function_is_enodev():
             assert err.errno == ENODEV
         else:
             raise AssertionError(f"{path} {slot} accepted")
+
+
+def test_sysfs_remove_unbinds_then_takes_the_function_off_the_bus():
+    kernel = _host_with_functions("0000:0b:00.0", "0000:0b:00.1")
+    log = []
+    pci_register_driver(kernel, _recording_driver(log))
+    kernel.sysfs.write(kernel.init_net, "/sys/bus/pci/devices/0000:0b:00.0/remove", "1")
+    assert log[-1] == ("remove", "0000:0b:00.0")
+    assert sorted(kernel.pci_devices) == ["0000:0b:00.1"]
+    assert kernel.sysfs.lookup(kernel.init_net, "/sys/bus/pci/devices/0000:0b:00.0/remove") is None
+
+
+def test_a_second_release_waits_for_the_first_and_finds_the_function_unbound():
+    from netlife.scenario.shell import ShellSession
+    from netlife.scenario.state import boot_host
+
+    host = boot_host(None)
+    session = ShellSession(host)
+    unbind = "/sys/bus/pci/drivers/mlx5_core/unbind"
+    results = session.run_script(f"echo 0000:0a:00.0 > {unbind} &\necho 0000:0a:00.0 > {unbind}\n")
+    assert [r.rc for r in results] == [0, 0]
+    assert not host.internal_errors
+    assert host.kernel.pci_devices["0000:0a:00.0"].driver is None
+    assert host.kernel.init_net.dev_get_by_name("enp10s0f0np0") is None
+
+
+def test_a_pci_remove_that_blocks_ends_with_the_hang_report_not_a_traceback():
+    from netlife.scenario.run import play
+
+    script = (
+        'ynl --family rt-link --do newlink --create --json \'{"ifname": "nk", '
+        '"num-rx-queues": 2, "linkinfo": {"kind": "netkit", "data": {"pairing": "single"}}}\'\n'
+        "ynl --family netdev --do queue-create --json '{\"ifindex\": '"
+        '$(cat /sys/class/net/nk/ifindex)\', "type": "rx", "lease": {"ifindex": \''
+        '$(cat /sys/class/net/enp10s0f0np0/ifindex)\', "queue": {"type": "rx", "id": 3}}}\'\n'
+        "echo 1 > /sys/bus/pci/devices/0000:0a:00.0/remove\n"
+    )
+    host, results, _ = play(script, netkit_notifier=False)
+    assert results[-1].rc != 0 and "still blocked" in results[-1].stderr
+    assert "netdev_rx_queue_lease (nk rxq 1)" in results[-1].stderr
+    assert not host.internal_errors
+    host, results, _ = play(script)
+    assert results[-1].rc == 0 and "0000:0a:00.0" not in host.kernel.pci_devices

@@ -164,13 +164,19 @@ class Host:
         except KernelError as err:
             return 1, f"bash: echo: write error: {strerror(err.errno)}\n"
         except Hang as hang:  # a store that blocks (a PCI remove waiting for references)
-            return EXIT_HANG, f"netlife: write to {path} still blocked after the model's bound:\n{hang.report}\n"
+            return (
+                EXIT_HANG,
+                f"netlife: write to {path} still blocked after the model's bound:\n{hang.report}\n",
+            )
         except KernelBug:
             return EXIT_OOPS, "Segmentation fault\n"
         except Exception as exc:  # a netlife bug: say so, with what reproduces it
             detail = "".join(traceback.format_exception(exc)).rstrip()
             self.internal_errors.append(detail)
-            return EXIT_INTERNAL, f"netlife: internal error writing {path} (a netlife bug):\n{detail}\n"
+            return (
+                EXIT_INTERNAL,
+                f"netlife: internal error writing {path} (a netlife bug):\n{detail}\n",
+            )
         return 0, ""
 
     def read_file_in(self, net: Net, path: str) -> str:
