@@ -49,3 +49,17 @@ def test_readme_container_lease_excerpt_is_what_the_example_prints():
     for line in quoted:
         assert line in out
     assert out.index("errno: 100") < out.index("ip -n ctr -br link")
+
+
+def test_readme_explore_session_is_what_netlife_explore_prints(tmp_path, monkeypatch, capsys):
+    from netlife.cli import main
+
+    section = README.read_text().split("## Finding lifetime bugs: `netlife explore`", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    quoted = [line[4:] for line in section.splitlines() if line.startswith("    ") and line.strip()]
+    monkeypatch.chdir(tmp_path)
+    argv = quoted[0].removeprefix("$ netlife ").split()
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    for line in quoted[1:]:
+        assert line in out
