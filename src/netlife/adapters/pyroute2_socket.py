@@ -38,6 +38,7 @@ from netlife.kernel.if_link import (
 )
 from netlife.kernel.netns_lifecycle import get_net, put_net
 from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_getlink, rtnl_newlink
+from netlife.kernel.rtnl_linkprop import rtnl_dellinkprop, rtnl_newlinkprop
 
 if TYPE_CHECKING:
     from netlife.kernel.core import Kernel
@@ -60,6 +61,8 @@ NLM_F_CAPPED = 0x100
 NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG = 1
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
+LINK_TYPES = (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK)
+RTM_NEWLINKPROP, RTM_DELLINKPROP = 108, 109
 NLMSG_HDR = struct.Struct("=IHHII")  # struct nlmsghdr: len, type, flags, seq, pid
 # CHOICE: dump replies are cut into datagrams of at most this many bytes (the kernel sizes its
 # dump skbs from the reader's buffer); 16 KiB is what pyroute2's IPRSocket.get() reads.
@@ -262,11 +265,16 @@ class KernelSocket:
             kernel.current = prev
 
     def _dispatch(self, msg_type: int, flags: int, raw: bytes) -> list[bytes]:
-        if msg_type not in (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK):
+        if msg_type not in (*LINK_TYPES, RTM_NEWLINKPROP, RTM_DELLINKPROP):
             raise KernelError(
-                errno.EOPNOTSUPP, f"netlife models RTM_*LINK only, not message type {msg_type}"
+                errno.EOPNOTSUPP,
+                f"netlife models RTM_*LINK and RTM_*LINKPROP only, not message type {msg_type}",
             )
         ifm = self._decode(raw)
+        if msg_type in (RTM_NEWLINKPROP, RTM_DELLINKPROP):
+            request = rtnl_newlinkprop if msg_type == RTM_NEWLINKPROP else rtnl_dellinkprop
+            request(self.net, ifm)
+            return []
         if msg_type == RTM_SETLINK:
             # rtnl_setlink: an existing device only, whatever create/replace flags came along
             ifm.nlmsg_flags &= ~(NLM_F_CREATE | NLM_F_EXCL | NLM_F_REPLACE)

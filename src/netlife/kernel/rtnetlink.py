@@ -480,15 +480,23 @@ def rtnl_getlink(net: Net, ifm: IfInfoMsg) -> list[IfInfoMsg]:
                 continue
             out.append(rtnl_fill_ifinfo(dev, RTM_NEWLINK, 0, ref_net=net))
         return out
+    dev = rtnl_dev_get_required(tgt, ifm)
+    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, 0, ref_net=net)]
+
+
+def rtnl_dev_get_required(net: Net, ifm: IfInfoMsg) -> NetDevice:
+    """The device a get or linkprop request names: by index, else by name or altname
+    (rtnl_dev_get); EINVAL when it names none, ENODEV when there is no such device."""
+    tb = ifm.attrs
     if ifm.ifi_index > 0:
-        dev = tgt.dev_get_by_index(ifm.ifi_index)
+        dev = net.dev_get_by_index(ifm.ifi_index)
     elif "IFLA_IFNAME" in tb or "IFLA_ALT_IFNAME" in tb:
-        dev = tgt.dev_get_by_name(tb.get("IFLA_IFNAME") or tb.get("IFLA_ALT_IFNAME"))
+        dev = net.dev_get_by_name(tb.get("IFLA_IFNAME") or tb.get("IFLA_ALT_IFNAME"))
     else:
         raise KernelError(EINVAL)
     if dev is None:
         raise KernelError(ENODEV)
-    return [rtnl_fill_ifinfo(dev, RTM_NEWLINK, 0, ref_net=net)]
+    return dev
 
 
 def master_ifindex(dev: NetDevice) -> int:

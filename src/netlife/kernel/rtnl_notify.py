@@ -149,6 +149,8 @@ def rtnl_fill_ifinfo(
         a["IFLA_NEW_NETNSID"] = new_nsid
     if new_ifindex is not None:
         a["IFLA_NEW_IFINDEX"] = new_ifindex
+    if dev.altnames:  # rtnl_fill_prop_list
+        a["IFLA_PROP_LIST"] = {"IFLA_ALT_IFNAME": list(dev.altnames)}
     if dev.parent is not None:
         a["IFLA_PARENT_DEV_NAME"] = dev.parent.name
         a["IFLA_PARENT_DEV_BUS_NAME"] = dev.parent.bus

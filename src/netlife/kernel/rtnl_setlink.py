@@ -131,13 +131,16 @@ def __dev_change_net_namespace(dev: NetDevice, net: Net, pat: str | None, new_if
     if net is old:
         return
     name = dev.name
-    if net.dev_get_by_name(dev.name) is not None and not pat:
-        raise KernelError(EEXIST, "An interface with the same name exists in the target netns")
-    if pat:
+    if net.dev_get_by_name(dev.name) is not None:
+        # The pattern is used only when the current name is taken there; otherwise the
+        # device keeps its name and do_setlink renames it afterwards.
+        if not pat:
+            raise KernelError(EEXIST, "An interface with the same name exists in the target netns")
         name = dev_get_valid_name(net, pat)
     for alt in dev.altnames:
         if net.dev_get_by_name(alt) is not None:
-            raise KernelError(EEXIST, "An interface with the same name exists in the target netns")
+            msg = f"An interface with the altname {alt} exists in the target netns"
+            raise KernelError(EEXIST, msg)
     if new_ifindex:
         if net.dev_get_by_index(new_ifindex) is not None:
             raise KernelError(-16)  # -EBUSY

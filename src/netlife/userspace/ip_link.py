@@ -521,7 +521,11 @@ def do_iplink(run: IpRun, argv: list[str]) -> int:
         if rest and print_kind_help(run, rest[0]):
             return 0
         iplink_usage(run)
-    for unmodelled in ("xstats", "afstats", "property"):
+    if matches(w, "property"):
+        from netlife.userspace.ip_link_property import iplink_prop
+
+        return iplink_prop(run, rest)
+    for unmodelled in ("xstats", "afstats"):
         if matches(w, unmodelled):
             usage_exit(run, f'netlife: "ip link {unmodelled}" is not modelled\n')
     usage_exit(run, f'Command "{w}" is unknown, try "ip link help".\n')

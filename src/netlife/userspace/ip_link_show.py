@@ -18,6 +18,7 @@ from netlife.userspace.ip import (
     IpExit,
     IpRun,
     TalkError,
+    check_ifname,
     duparg2,
     invarg,
     link_dump,
@@ -101,7 +102,8 @@ def ipaddr_list(run: IpRun, args: list[str], do_link: bool) -> int:
     if filter_dev is not None and group == -1 and do_link:
         # iplink_get: one RTM_GETLINK by name; print_linkinfo still applies the filters.
         try:
-            msgs = rtnl_talk(run, rtnl_getlink, IfInfoMsg(attrs={"IFLA_IFNAME": filter_dev}))
+            attr = "IFLA_IFNAME" if check_ifname(filter_dev) else "IFLA_ALT_IFNAME"
+            msgs = rtnl_talk(run, rtnl_getlink, IfInfoMsg(attrs={attr: filter_dev}))
         except TalkError as failed:
             run.err(f"Cannot send link get request: {strerror(failed.error.errno)}\n")
             raise IpExit(1) from None
