@@ -7,7 +7,7 @@ from netlife.kernel.errors import KernelError
 from netlife.kernel.module import delete_module
 from netlife.kernel.netdevice import NETREG_RELEASED
 from netlife.kernel.netns_lifecycle import copy_net_ns, put_net
-from netlife.kernel.rtnetlink import rtnl_getlink, rtnl_newlink
+from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_getlink, rtnl_newlink
 
 
 def add_vxlan(host, name, net=None, **data):
@@ -144,3 +144,62 @@ def test_a_vetoed_upper_link_unregisters_the_vxlan_and_leaves_no_list_entry(host
     assert host.init_net.dev_get_by_name("vx0") is None
     assert not host.kernel.driver_state["vxlan"].nets[host.init_net].vxlan_list
     add_vxlan(host, "vx0", IFLA_VXLAN_ID=1)  # the VNI is free again
+
+
+def changelink(host, dev, tb=None, **data):
+    req = host.request(dev.name, "vxlan", **(tb or {}))
+    req.nlmsg_flags = 0
+    req.attrs["IFLA_LINKINFO"]["IFLA_INFO_DATA"] = data
+    rtnl_newlink(host.init_net, req)
+
+
+@pytest.mark.parametrize(
+    "data,msg",
+    [
+        ({"IFLA_VXLAN_ID": 43}, "Cannot change VNI"),
+        ({"IFLA_VXLAN_GROUP6": "2001:db8::2"}, "New group address family does not match old group"),
+        ({"IFLA_VXLAN_LOCAL6": "2001:db8::5"}, "New local address family does not match old"),
+        ({"IFLA_VXLAN_TTL_INHERIT": True}, "vxlan: cannot change TTL_INHERIT flag"),
+        ({"IFLA_VXLAN_PROXY": 0}, "vxlan: cannot change PROXY flag"),  # even the current value
+        ({"IFLA_VXLAN_GPE": True}, "vxlan: cannot change GPE flag"),
+        ({"IFLA_VXLAN_PORT": 4789}, "Cannot change port"),
+        ({"IFLA_VXLAN_UDP_CSUM": 1}, "Cannot change UDP_CSUM flag"),
+        ({"IFLA_VXLAN_LIMIT": 5}, "Cannot change limit"),
+        ({"IFLA_VXLAN_TTL": 9, "IFLA_VXLAN_PROXY": 1}, "vxlan: cannot change PROXY flag"),
+    ],
+)
+def test_changelink_refuses_what_cannot_change_and_changes_nothing(host, data, msg):
+    vx = add_vxlan(host, "vx0", IFLA_VXLAN_ID=42, IFLA_VXLAN_PORT=4789)
+    before = vx.priv.cfg
+    with pytest.raises(KernelError) as info:
+        changelink(host, vx, **data)
+    assert (info.value.errno, info.value.extack) == (95, msg)
+    assert vx.priv.cfg is before and vx.priv.cfg.ttl == 0
+
+
+def test_changelink_refuses_mtu_and_applies_the_rest_only_when_all_is_valid(host):
+    vx = add_vxlan(host, "vx0", IFLA_VXLAN_ID=42)
+    with pytest.raises(KernelError) as info:
+        changelink(host, vx, {"IFLA_MTU": 1400}, IFLA_VXLAN_TTL=5)
+    assert info.value.extack == "Cannot change mtu" and vx.mtu == 1500
+    changelink(host, vx, IFLA_VXLAN_TTL=5, IFLA_VXLAN_LEARNING=0, IFLA_VXLAN_AGEING=100)
+    cfg = vx.priv.cfg
+    assert (cfg.ttl, cfg.learning, cfg.age_interval) == (5, False, 100)
+
+
+def test_changelink_moves_the_lower_and_caps_the_mtu(host):
+    v0, v1 = host.veth("v0", "v1")
+    vx = add_vxlan(host, "vx0", IFLA_VXLAN_ID=42)
+    changelink(host, vx, IFLA_VXLAN_LINK=v0.ifindex)
+    assert vx in v0.adj_upper and vx.mtu == 1450
+    host.clear()
+    changelink(host, vx, IFLA_VXLAN_LINK=v1.ifindex)
+    assert vx in v1.adj_upper and vx not in v0.adj_upper
+    # netdev_adjacent_change_prepare links the new lower before _commit unlinks the old one
+    names = [name for _, name, _ in host.events]
+    assert names.index("v1") < names.index("v0")
+    with pytest.raises(KernelError) as info:
+        changelink(host, vx, IFLA_VXLAN_LINK=999)
+    assert info.value.extack == "Invalid local interface, device not found"
+    rtnl_dellink(host.init_net, host.request("v1"))  # the new lower takes the vxlan with it
+    assert host.init_net.dev_get_by_name("vx0") is None

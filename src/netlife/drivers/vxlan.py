@@ -11,7 +11,7 @@ holds no reference on its lower besides the adjacency entries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netlife.kernel.dev import (
     register_netdevice,
@@ -21,7 +21,7 @@ from netlife.kernel.dev import (
 )
 from netlife.kernel.dev_adjacency import netdev_upper_dev_link, netdev_upper_dev_unlink
 from netlife.kernel.dev_notify import register_netdevice_notifier, unregister_netdevice_notifier
-from netlife.kernel.errors import EEXIST, EINVAL, ENODEV, EOPNOTSUPP, ERANGE, KernelError
+from netlife.kernel.errors import EINVAL, ENODEV, ERANGE, KernelError
 from netlife.kernel.module import Module
 from netlife.kernel.net_namespace import Net
 from netlife.kernel.netdevice import (
@@ -53,23 +53,43 @@ VXLAN_HEADROOM = 50  # IPv4 outer headers: what "dev X" takes off the lower's MT
 VXLAN_DEFAULT_AGEING = 300
 
 
+AF_INET, AF_INET6 = 2, 10
+
+
 @dataclass(slots=True)
 class VxlanConfig:
-    """struct vxlan_config: what vxlan_nl2conf reads from IFLA_VXLAN_*."""
+    """struct vxlan_config: what vxlan_nl2conf reads from IFLA_VXLAN_*. Addresses are kept as
+    text with their family (remote_ip.sa.sa_family / saddr.sa.sa_family; 0 = unset until
+    vxlan_config_validate picks one); the VXLAN_F_* flags are booleans."""
 
     vni: int = 0
-    remote_ip: str | None = None  # IFLA_VXLAN_GROUP: a remote or a multicast group
-    saddr: str | None = None  # IFLA_VXLAN_LOCAL
+    remote_ip: str | None = None  # IFLA_VXLAN_GROUP{6}: a remote or a multicast group
+    remote_family: int = 0
+    saddr: str | None = None  # IFLA_VXLAN_LOCAL{6}
+    saddr_family: int = 0
     remote_ifindex: int = 0  # IFLA_VXLAN_LINK ("dev X")
     dst_port: int = 0
     ttl: int = 0
     tos: int = 0
-    learning: bool = True
+    df: int = 0
+    label: int = 0
+    mtu: int = 0
+    learning: bool = False  # VXLAN_F_LEARN (nl2conf sets it on a new device by default)
+    ttl_inherit: bool = False
     proxy: bool = False
+    rsc: bool = False
     l2miss: bool = False
     l3miss: bool = False
     collect_metadata: bool = False
-    udp_csum: bool = True
+    udp_csum: bool = True  # !VXLAN_F_UDP_ZERO_CSUM_TX
+    udp_zero_csum6_tx: bool = False
+    udp_zero_csum6_rx: bool = False
+    remcsum_tx: bool = False
+    remcsum_rx: bool = False
+    gbp: bool = False
+    gpe: bool = False
+    remcsum_nopartial: bool = False
+    vnifilter: bool = False
     age_interval: int = VXLAN_DEFAULT_AGEING
     addrmax: int = 0
     port_min: int = 0
@@ -115,41 +135,24 @@ def vxlan_validate(tb: dict, data: dict | None, extack: list[str]) -> int:
     return 0
 
 
-def vxlan_nl2conf(data: dict) -> VxlanConfig:
-    conf = VxlanConfig()
-    conf.vni = data.get("IFLA_VXLAN_ID", 0)
-    conf.remote_ip = data.get("IFLA_VXLAN_GROUP")
-    conf.saddr = data.get("IFLA_VXLAN_LOCAL")
-    conf.remote_ifindex = data.get("IFLA_VXLAN_LINK", 0)
-    conf.dst_port = data.get("IFLA_VXLAN_PORT", 0)
-    conf.ttl = data.get("IFLA_VXLAN_TTL", 0)
-    conf.tos = data.get("IFLA_VXLAN_TOS", 0)
-    conf.learning = bool(data.get("IFLA_VXLAN_LEARNING", 1))
-    conf.proxy = bool(data.get("IFLA_VXLAN_PROXY", 0))
-    conf.l2miss = bool(data.get("IFLA_VXLAN_L2MISS", 0))
-    conf.l3miss = bool(data.get("IFLA_VXLAN_L3MISS", 0))
-    conf.collect_metadata = bool(data.get("IFLA_VXLAN_COLLECT_METADATA", 0))
-    conf.udp_csum = bool(data.get("IFLA_VXLAN_UDP_CSUM", 1))
-    conf.age_interval = data.get("IFLA_VXLAN_AGEING", VXLAN_DEFAULT_AGEING)
-    conf.addrmax = data.get("IFLA_VXLAN_LIMIT", 0)
-    port_range = data.get("IFLA_VXLAN_PORT_RANGE", {"low": 0, "high": 0})
-    conf.port_min, conf.port_max = port_range["low"], port_range["high"]
+def vxlan_nl2conf(tb: dict, data: dict, vxlan: VxlanDev | None, changelink: bool) -> VxlanConfig:
+    """vxlan_nl2conf: a new configuration from the request; on changelink, the old one with the
+    request applied, refusing what cannot change (vxlan_netlink.py has the attribute table)."""
+    from netlife.drivers.vxlan_netlink import vxlan_nl2conf_attrs
+
+    conf = replace(vxlan.cfg) if changelink else VxlanConfig(age_interval=0)
+    vxlan_nl2conf_attrs(conf, tb, data, changelink)
     return conf
 
 
-def vxlan_config_validate(net: Net, conf: VxlanConfig, extack: list[str]) -> NetDevice | None:
-    """The lower (if any) in the link namespace, then VNI + port unique there."""
-    if not conf.dst_port:
-        conf.dst_port = VXLAN_DEFAULT_PORT
-    lowerdev = None
-    if conf.remote_ifindex:
-        lowerdev = net.dev_get_by_index(conf.remote_ifindex)
-        if lowerdev is None:
-            raise KernelError(ENODEV, "Invalid local interface, device not found")
-    for tmp in vxlan_net(net).vxlan_list:
-        if tmp.cfg.vni == conf.vni and tmp.cfg.dst_port == conf.dst_port:
-            raise KernelError(EEXIST, "A VXLAN device with the specified VNI already exists")
-    return lowerdev
+def vxlan_config_validate(
+    net: Net, conf: VxlanConfig, old: VxlanDev | None, extack: list[str]
+) -> NetDevice | None:
+    """The address families, the lower (if any) in the link namespace, then VNI + port unique
+    there (vxlan_vni_in_use skips `old`, the device being changed)."""
+    from netlife.drivers.vxlan_netlink import vxlan_config_check
+
+    return vxlan_config_check(net, conf, old, vxlan_net(net).vxlan_list)
 
 
 # -- net_device_ops and setup ---------------------------------------------------------------
@@ -174,8 +177,8 @@ def vxlan_setup(dev: NetDevice) -> None:
 def vxlan_newlink(dev: NetDevice, params: RtnlNewlinkParams, extack: list[str]) -> None:
     """__vxlan_dev_create in the link namespace (link_net, else the requester's)."""
     net = params.link_net or params.src_net
-    conf = vxlan_nl2conf(params.data or {})
-    lowerdev = vxlan_config_validate(net, conf, extack)
+    conf = vxlan_nl2conf(params.tb, params.data or {}, None, False)
+    lowerdev = vxlan_config_validate(net, conf, None, extack)
     vxlan: VxlanDev = dev.priv
     vxlan.dev, vxlan.net, vxlan.cfg = dev, net, conf
     if lowerdev is not None:
@@ -201,17 +204,22 @@ def vxlan_newlink(dev: NetDevice, params: RtnlNewlinkParams, extack: list[str]) 
 
 
 def vxlan_changelink(dev: NetDevice, tb: dict, data: dict | None, extack: list[str]) -> None:
+    """vxlan_changelink: the new configuration is validated whole before anything changes; a
+    new lower moves the adjacency (netdev_adjacent_change_*) and caps the MTU."""
     vxlan: VxlanDev = dev.priv
-    data = data or {}
-    if "IFLA_VXLAN_ID" in data and data["IFLA_VXLAN_ID"] != vxlan.cfg.vni:
-        raise KernelError(EOPNOTSUPP, "Cannot change VNI")
-    if "IFLA_VXLAN_LINK" in data and data["IFLA_VXLAN_LINK"] != vxlan.cfg.remote_ifindex:
-        raise KernelError(EOPNOTSUPP, "Cannot change the lower device")
-    for key, name in (("IFLA_VXLAN_LEARNING", "learning"), ("IFLA_VXLAN_PROXY", "proxy")):
-        if key in data:
-            setattr(vxlan.cfg, name, bool(data[key]))
-    if "IFLA_VXLAN_AGEING" in data:
-        vxlan.cfg.age_interval = data["IFLA_VXLAN_AGEING"]
+    conf = vxlan_nl2conf(tb, data or {}, vxlan, True)
+    lowerdev = vxlan_config_validate(vxlan.net, conf, vxlan, extack)
+    if lowerdev is vxlan.remote_dev:
+        lowerdev = None
+    if lowerdev is not None:
+        # netdev_adjacent_change_prepare links the new lower, _commit unlinks the old one.
+        netdev_upper_dev_link(lowerdev, dev, extack)
+        if vxlan.remote_dev is not None:
+            netdev_upper_dev_unlink(vxlan.remote_dev, dev)
+        vxlan.remote_dev = lowerdev
+        dev.tso_max_size = lowerdev.tso_max_size
+        dev.mtu = min(dev.mtu, max(lowerdev.mtu - VXLAN_HEADROOM, ETH_MIN_MTU))
+    vxlan.cfg = conf
 
 
 def vxlan_dellink(dev: NetDevice, head: list[NetDevice] | None) -> None:
@@ -230,22 +238,23 @@ def vxlan_fill_info(dev: NetDevice) -> dict:
     """vxlan_fill_info: the attributes `ip -d link` prints, in the kernel's order."""
     cfg: VxlanConfig = dev.priv.cfg
     info: dict = {"IFLA_VXLAN_ID": cfg.vni}
+    v6 = "6" if cfg.remote_family == AF_INET6 else ""
     if cfg.remote_ip:
-        info["IFLA_VXLAN_GROUP"] = cfg.remote_ip
+        info["IFLA_VXLAN_GROUP" + v6] = cfg.remote_ip
     if cfg.remote_ifindex:
         info["IFLA_VXLAN_LINK"] = cfg.remote_ifindex
     if cfg.saddr:
-        info["IFLA_VXLAN_LOCAL"] = cfg.saddr
+        info["IFLA_VXLAN_LOCAL" + ("6" if cfg.saddr_family == AF_INET6 else "")] = cfg.saddr
     info.update(
         {
             "IFLA_VXLAN_TTL": cfg.ttl,
-            "IFLA_VXLAN_TTL_INHERIT": 0,
-            "IFLA_VXLAN_DF": 0,
+            "IFLA_VXLAN_TTL_INHERIT": int(cfg.ttl_inherit),
+            "IFLA_VXLAN_DF": cfg.df,
             "IFLA_VXLAN_TOS": cfg.tos,
-            "IFLA_VXLAN_LABEL": 0,
+            "IFLA_VXLAN_LABEL": cfg.label,
             "IFLA_VXLAN_LEARNING": int(cfg.learning),
             "IFLA_VXLAN_PROXY": int(cfg.proxy),
-            "IFLA_VXLAN_RSC": 0,
+            "IFLA_VXLAN_RSC": int(cfg.rsc),
             "IFLA_VXLAN_L2MISS": int(cfg.l2miss),
             "IFLA_VXLAN_L3MISS": int(cfg.l3miss),
             "IFLA_VXLAN_COLLECT_METADATA": int(cfg.collect_metadata),
@@ -253,14 +262,21 @@ def vxlan_fill_info(dev: NetDevice) -> dict:
             "IFLA_VXLAN_LIMIT": cfg.addrmax,
             "IFLA_VXLAN_PORT": cfg.dst_port,
             "IFLA_VXLAN_UDP_CSUM": int(cfg.udp_csum),
-            "IFLA_VXLAN_UDP_ZERO_CSUM6_TX": 0,
-            "IFLA_VXLAN_UDP_ZERO_CSUM6_RX": 0,
-            "IFLA_VXLAN_REMCSUM_TX": 0,
-            "IFLA_VXLAN_REMCSUM_RX": 0,
+            "IFLA_VXLAN_UDP_ZERO_CSUM6_TX": int(cfg.udp_zero_csum6_tx),
+            "IFLA_VXLAN_UDP_ZERO_CSUM6_RX": int(cfg.udp_zero_csum6_rx),
+            "IFLA_VXLAN_REMCSUM_TX": int(cfg.remcsum_tx),
+            "IFLA_VXLAN_REMCSUM_RX": int(cfg.remcsum_rx),
             "IFLA_VXLAN_LOCALBYPASS": 1,
             "IFLA_VXLAN_PORT_RANGE": {"low": cfg.port_min, "high": cfg.port_max},
         }
     )
+    for attr, on in (("IFLA_VXLAN_GBP", cfg.gbp), ("IFLA_VXLAN_GPE", cfg.gpe)):
+        if on:
+            info[attr] = True
+    if cfg.remcsum_nopartial:
+        info["IFLA_VXLAN_REMCSUM_NOPARTIAL"] = True
+    if cfg.vnifilter:
+        info["IFLA_VXLAN_VNIFILTER"] = 1
     return info
 
 

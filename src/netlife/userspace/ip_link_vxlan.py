@@ -171,6 +171,13 @@ def vxlan_parse_opt(run: IpRun, kind: str, args: list[str], req: IfInfoMsg, crea
             if tos is None:
                 invarg(run, "bad TOS value", v)
             data["IFLA_VXLAN_TOS"] = tos
+        elif matches(w, "flowlabel"):
+            v = a.nxt()
+            once("IFLA_VXLAN_LABEL", "flowlabel", v)
+            label = get_unsigned(v, 0)
+            if label is None or label & ~0xFFFFF:
+                invarg(run, "invalid flowlabel", v)
+            data["IFLA_VXLAN_LABEL"] = label
         elif matches(w, "df"):
             v = a.nxt()
             once("IFLA_VXLAN_DF", "df", v)
