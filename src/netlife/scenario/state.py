@@ -133,13 +133,29 @@ def run_ip_with_state(path: str, argv: list[str], machine: str | None = None) ->
 
 
 def _import_batch_file(host: Any, argv: list[str]) -> dict[str, str]:
-    """`-batch FILE` names a file of the user's machine: copy it into the host's files."""
-    for i, arg in enumerate(argv[:-1]):
-        if len(arg) > 2 and "-batch".startswith(arg) and argv[i + 1] != "-":
-            name = argv[i + 1]
-            with open(name, encoding="utf-8") as f:
-                host.files[name] = f.read()
-            return {name: host.files[name]}
-        if not arg.startswith("-"):
+    """`-batch FILE` (or any abbreviation ip.c's option loop takes for it: -b, -ba, --batch …)
+    names a file of the user's machine: copy it into the host's files. A file that cannot be
+    read is left for `ip` to report as iproute2 does."""
+    from netlife.userspace.ip import matches
+
+    i = 0
+    while i < len(argv) - 1:
+        arg = argv[i]
+        if arg == "--" or not arg.startswith("-"):
             break
+        opt = arg[1:] if arg.startswith("--") else arg
+        if len(opt) > 1 and matches(opt, "-batch"):
+            name = argv[i + 1]
+            if name == "-":
+                return {}
+            try:
+                with open(name, encoding="utf-8") as f:
+                    host.files[name] = f.read()
+            except OSError:
+                return {}
+            return {name: host.files[name]}
+        # the options that take a value, in ip.c's order of matching
+        if any(matches(opt, o) for o in ("-loops", "-family", "-rcvbuf", "-netns")):
+            i += 1
+        i += 1
     return {}
