@@ -197,7 +197,7 @@ def link_json(msg: Any, names: dict[int, str]) -> dict[str, Any]:
         out["operstate"] = get("IFLA_OPERSTATE")
     group = get("IFLA_GROUP")
     if group is not None:
-        out["group"] = "default" if group == 0 else group
+        out["group"] = "default" if group == 0 else str(group)  # rtnl_group_n2a: a string
     if get("IFLA_TXQLEN") is not None:
         out["txqlen"] = get("IFLA_TXQLEN")
     out["link_type"] = LINK_TYPES.get(msg["ifi_type"], str(msg["ifi_type"]))

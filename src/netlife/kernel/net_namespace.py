@@ -131,9 +131,8 @@ class Net:
     # -- namespace ids ------------------------------------------------------------------------
 
     def peernet2id(self, peer: Net) -> int:
-        """The id `peer` has in this namespace, or NETNSA_NSID_NOT_ASSIGNED (-1)."""
-        if peer is self:
-            return -1
+        """The id `peer` has in this namespace, or NETNSA_NSID_NOT_ASSIGNED (-1). A namespace
+        has an id for itself only when one was set (`ip netns set` from inside it)."""
         return self.netns_ids.get(peer, -1)
 
     def peernet2id_alloc(self, peer: Net) -> int:

@@ -329,7 +329,14 @@ def __rtnl_newlink(net: Net, ifm: IfInfoMsg, extack: list[str]) -> None:
         rtnl_changelink(dev, net, ifm, ops, data, extack)
         return
     if not ifm.nlmsg_flags & NLM_F_CREATE:
-        raise KernelError(ENODEV)
+        # No device named: the request may be for every device of a group.
+        link_specified = ifm.ifi_index > 0 or "IFLA_IFNAME" in tb or "IFLA_ALT_IFNAME" in tb
+        if link_specified or "IFLA_GROUP" not in tb:
+            raise KernelError(ENODEV)
+        from netlife.kernel.rtnl_setlink import rtnl_group_changelink
+
+        rtnl_group_changelink(net, tb["IFLA_GROUP"], ifm, extack)
+        return
     if "IFLA_MAP" in tb or "IFLA_PROTINFO" in tb:
         raise KernelError(EOPNOTSUPP)
     if ops is None:

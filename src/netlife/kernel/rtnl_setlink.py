@@ -52,6 +52,14 @@ def rtnl_changelink(
     do_setlink(dev, net, ifm, extack, notify)
 
 
+def rtnl_group_changelink(net: Net, group: int, ifm: IfInfoMsg, extack: list[str]) -> None:
+    """rtnetlink.c:rtnl_group_changelink: do_setlink on each device of the group, in list
+    order; the first error stops the walk and the devices before it stay changed."""
+    for dev in net.devices():
+        if dev.group == group:
+            do_setlink(dev, net, ifm, extack)
+
+
 def do_setlink(
     dev: NetDevice, net: Net, ifm: IfInfoMsg, extack: list[str], notify: bool = False
 ) -> None:

@@ -389,6 +389,10 @@ def batch(run: IpRun, name: str) -> int:
             raise IpExit(1)
         if not args:
             continue
+        # CHOICE: the kernel's workqueues (linkwatch, netns cleanup) run beside the batch, and
+        # are done by the time the next line's request arrives: work due now runs between
+        # lines, as it does between two commands.
+        run.host.settle()
         if do_cmd(run, args):
             run.err(f"Command failed {name}:{lineno}\n")
             ret = 1

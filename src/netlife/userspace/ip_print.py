@@ -369,7 +369,11 @@ def print_linkinfo(
     if "IFLA_GROUP" in a:
         p.string(PRINT_ANY, "group", "group %s ", ctx.group_name(a["IFLA_GROUP"]))
     if showqueue and a.get("IFLA_TXQLEN"):
-        p.number(PRINT_ANY, "txqlen", "qlen %d", a["IFLA_TXQLEN"])
+        # print_int of a u32: 4294967295 (`txqueuelen -1`) is printed as -1, text and JSON
+        txqlen = a["IFLA_TXQLEN"]
+        p.number(
+            PRINT_ANY, "txqlen", "qlen %d", txqlen - (1 << 32) if txqlen >= 1 << 31 else txqlen
+        )
     if "IFLA_EVENT" in a:
         print_link_event(p, a["IFLA_EVENT"])
 
