@@ -30,6 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--stop-after", type=int, metavar="N", help="stop after N distinct findings")
     p.add_argument("--no-shrink", action="store_true", help="report findings unshrunk")
+    p.add_argument(
+        "--invariants-every-step",
+        action="store_true",
+        help="check kernel invariants after every operation (default: at each episode's end)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON document: findings and stats")
     p.add_argument("--out", metavar="DIR", help="save each finding as DIR/finding-N.sh and .json")
     p.add_argument(
@@ -63,6 +68,7 @@ def explore_main(args: argparse.Namespace, kernel_options: dict[str, Any]) -> in
         "budget": {k: getattr(budget, k) for k in ("seconds", "operations", "episodes")}
         | {"stop_after": budget.stop_after},
         "shrink": not args.no_shrink,
+        "invariants_every_step": args.invariants_every_step,
     }
     from netlife.explore.episode import Machine
 

@@ -48,19 +48,44 @@ class Machine:
 
         return boot(self.profile, **self.kernel_options)
 
-    def steps(self, line: str) -> list:
-        from netlife.scenario.script import parse_script
+    def steps(self, line: str) -> tuple[list, list[str] | None]:
+        """The parsed line, and its argv when the shell would only pass literal words to a
+        host command (no expansion, redirection, job or builtin): then the episode calls the
+        host directly, as the shell's _run_command would."""
+        got = self.parsed.get(line)
+        if got is None:
+            from netlife.scenario.script import parse_script
 
-        steps = self.parsed.get(line)
-        if steps is None:
-            steps = self.parsed[line] = parse_script(line)
-        return steps
+            steps = parse_script(line)
+            got = self.parsed[line] = (steps, _plain_argv(steps))
+        return got
+
+
+def _plain_argv(steps: list) -> list[str] | None:
+    from netlife.scenario.script import Lit, SimpleCommand
+    from netlife.scenario.shell import BUILTINS
+
+    if len(steps) != 1 or len(steps[0].body.items) != 1:
+        return None
+    and_or, background = steps[0].body.items[0]
+    pipeline = and_or.first
+    if background or and_or.rest or pipeline.negated or len(pipeline.commands) != 1:
+        return None
+    cmd = pipeline.commands[0]
+    if not isinstance(cmd, SimpleCommand) or cmd.assigns or cmd.redirects:
+        return None
+    argv = []
+    for word in cmd.words:
+        if not all(isinstance(part, Lit) for part in word.parts):
+            return None
+        argv.append("".join(part.text for part in word.parts))
+    return None if not argv or argv[0] in BUILTINS else argv
 
 
 class Episode:
     """A host, its shell, and the oracles watching it; `lines` is the script so far."""
 
-    def __init__(self, machine: Machine, invariants_every_step: bool = True) -> None:
+    def __init__(self, machine: Machine, invariants_every_step: bool = False) -> None:
         from netlife.scenario.shell import ShellSession
 
         self.machine = machine
@@ -82,9 +107,14 @@ class Episode:
         if self.finding is not None:
             return self.finding
         self.lines.append(line)
-        rc = 0
-        for step in self.machine.steps(line):
-            rc = self.session.run_step(step).rc
+        steps, argv = self.machine.steps(line)
+        if argv is not None:
+            self.host.settle()
+            rc = self.host.run_command(argv).rc
+        else:
+            rc = 0
+            for step in steps:
+                rc = self.session.run_step(step).rc
         return self._check(rc)
 
     def finish(self) -> Finding | None:

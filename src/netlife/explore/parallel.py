@@ -42,6 +42,7 @@ def run_shard(config: dict[str, Any], shard: int, queue: Any = None) -> dict[str
         strategy=config.get("strategy", "random"),
         budget=Budget(**config.get("budget", {"seconds": 60})),
         do_shrink=config.get("shrink", True),
+        invariants_every_step=config.get("invariants_every_step", False),
         on_progress=progress,
     ).run()
     flags = kernel_flags(config.get("machine"), config.get("kernel_options", {}))

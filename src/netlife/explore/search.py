@@ -94,6 +94,7 @@ class Explorer:
     budget: Budget = field(default_factory=lambda: Budget(seconds=60))
     do_shrink: bool = True
     width: int = 64
+    invariants_every_step: bool = False
     on_progress: Callable[[Stats], None] | None = None
     found: dict[str, tuple[Finding, str]] = field(default_factory=dict)
     stats: Stats = field(default_factory=Stats)
@@ -132,7 +133,7 @@ class Explorer:
 
     def _episode(self, prefix: list[str], rng: random.Random, extra: int) -> Episode:
         """Replay prefix, then draw `extra` operations; record states, steps and findings."""
-        ep = Episode(self.machine)
+        ep = Episode(self.machine, self.invariants_every_step)
         state = abstract_state(ep.host)
         self._note_state(state, ep)
         for line in prefix:
@@ -180,7 +181,7 @@ class Explorer:
             return
         token = self._token()
         if self.do_shrink:
-            finding, runs = shrink(self.machine, finding)
+            finding, runs = shrink(self.machine, finding, self.invariants_every_step)
             self.stats.shrink_runs += runs
         if finding.signature in self.found:
             return
@@ -205,7 +206,7 @@ class Explorer:
                         if self._done():
                             return
                         rng = self._rng()
-                        ep = Episode(self.machine)
+                        ep = Episode(self.machine, self.invariants_every_step)
                         for line in prefix:
                             ep.run(line)
                         self.stats.operations += len(prefix)

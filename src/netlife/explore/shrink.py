@@ -16,9 +16,9 @@ from netlife.explore.grammar import simpler
 from netlife.explore.oracles import Finding
 
 
-def replay(machine: Machine, lines: list[str]) -> Finding | None:
+def replay(machine: Machine, lines: list[str], every_step: bool = False) -> Finding | None:
     """Run lines on a fresh host; the finding they lead to, if any."""
-    episode = Episode(machine)
+    episode = Episode(machine, every_step)
     for line in lines:
         if episode.run(line) is not None:
             return episode.finding
@@ -53,7 +53,9 @@ def ddmin(lines: list[str], keeps: Callable[[list[str]], bool]) -> list[str]:
     return lines
 
 
-def shrink(machine: Machine, finding: Finding, max_runs: int = 400) -> tuple[Finding, int]:
+def shrink(
+    machine: Machine, finding: Finding, every_step: bool = False, max_runs: int = 400
+) -> tuple[Finding, int]:
     """The smallest script found for finding's signature, and how many runs it took."""
     target = finding.signature
     runs = 0
@@ -63,7 +65,7 @@ def shrink(machine: Machine, finding: Finding, max_runs: int = 400) -> tuple[Fin
         if runs >= max_runs:
             return False
         runs += 1
-        got = replay(machine, lines)
+        got = replay(machine, lines, every_step)
         return got is not None and got.signature == target
 
     lines = ddmin(_own_lines(finding.script), keeps)
@@ -78,7 +80,7 @@ def shrink(machine: Machine, finding: Finding, max_runs: int = 400) -> tuple[Fin
                     break
             if changed:
                 break
-    final = replay(machine, lines)
+    final = replay(machine, lines, every_step)
     if final is None or final.signature != target:  # cannot happen for a deterministic model
         return finding, runs
     return final, runs
