@@ -60,9 +60,8 @@ def resets(n: int = 300) -> float:
         if pid == 0:
             os._exit(0)
         os.waitpid(pid, 0)
-    print(
-        f"reset: fork() of a booted process    {(time.perf_counter() - start) / (n // 3) * 1e3:.3f} ms wall"
-    )
+    fork_ms = (time.perf_counter() - start) / (n // 3) * 1e3
+    print(f"reset: fork() of a booted process    {fork_ms:.3f} ms wall")
     try:
         copy.deepcopy(Episode(machine).host)
         print("reset: deepcopy of a booted host     works")
