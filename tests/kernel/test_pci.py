@@ -135,3 +135,28 @@ def test_a_pci_remove_that_blocks_ends_with_the_hang_report_not_a_traceback():
     assert not host.internal_errors
     host, results, _ = play(script)
     assert results[-1].rc == 0 and "0000:0a:00.0" not in host.kernel.pci_devices
+
+
+def test_sysfs_remove_takes_a_number_as_kstrtoul_does_and_zero_does_nothing():
+    kernel = _host_with_functions("0000:0a:00.0", "0000:0a:00.1")
+    log = []
+    drv = _recording_driver(log)
+    pci_register_driver(kernel, drv)
+    net = kernel.init_net
+    path = "/sys/bus/pci/devices/0000:0a:00.0/remove"
+    assert "remove" in kernel.sysfs.listdir(net, "/sys/bus/pci/devices/0000:0a:00.0")
+    for bad in ("x", "-1", "1 ", " 1", "0x", "08"):  # kstrtoul(buf, 0): no spaces, no sign
+        try:
+            kernel.sysfs.write(net, path, bad)
+        except netlife.KernelError as err:
+            assert err.errno == 22
+        else:
+            raise AssertionError(f"remove accepted {bad!r}")
+    kernel.sysfs.write(net, path, "0\n")  # zero: nothing happens
+    assert "0000:0a:00.0" in kernel.pci_devices
+    kernel.sysfs.write(net, path, "0x1\n")
+    assert log[-1] == ("remove", "0000:0a:00.0")
+    assert sorted(kernel.pci_devices) == ["0000:0a:00.1"]
+    assert kernel.sysfs.listdir(net, "/sys/bus/pci/devices") == ["0000:0a:00.1"]
+    assert kernel.sysfs.lookup(net, path) is None
+    assert [p.slot for p in drv.devices] == ["0000:0a:00.1"]

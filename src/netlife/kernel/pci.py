@@ -4,8 +4,8 @@ Mirrors drivers/pci/pci-driver.c (pci_register_driver, pci_unregister_driver, pc
 pci_device_probe / pci_device_remove) and drivers/base/dd.c (driver_attach probes every matching
 unbound device in bus order; driver_detach releases bound devices starting from the last one
 bound, which is why `rmmod mlx5_core` tears down 0000:0a:00.1 before 0000:0a:00.0), plus the
-sysfs files users drive them with: /sys/bus/pci/devices/SLOT/{vendor,device,driver} and
-/sys/bus/pci/drivers/NAME/{bind,unbind}.
+sysfs files users drive them with: /sys/bus/pci/devices/SLOT/{vendor,device,driver,remove}
+(drivers/pci/pci-sysfs.c, drivers/pci/remove.c) and /sys/bus/pci/drivers/NAME/{bind,unbind}.
 
 Model-only: the machine profile hands each function its firmware facts (MAC, queue counts, port
 number) and the name udev gives its net device, in PciDev.config. udev's rename after the
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from netlife.kernel.errors import EBUSY, ENODEV, ENXIO, KernelError
+from netlife.kernel.errors import EBUSY, EINVAL, ENODEV, ENXIO, KernelError
 from netlife.kernel.sysfs import SysfsAttr
 
 if TYPE_CHECKING:
@@ -119,9 +119,9 @@ def device_release_driver(pdev: PciDev) -> None:
 
 
 def pci_stop_and_remove_bus_device(kernel: Kernel, pdev: PciDev) -> None:
-    """drivers/pci/remove.c: the bound driver's remove runs first (it may block in
-    unregister_netdev, and a Hang then leaves the function bound and present), then the
-    function leaves the bus (`echo 1 > /sys/bus/pci/devices/SLOT/remove`)."""
+    """drivers/pci/remove.c: the bound driver's remove runs first (it may sleep in
+    unregister_netdev: the function stays bound and present meanwhile), then the function
+    leaves the bus and its sysfs directory goes (`echo 1 > /sys/bus/pci/devices/SLOT/remove`)."""
     device_release_driver(pdev)
     kernel.pci_devices.pop(pdev.slot, None)
 
@@ -158,8 +158,8 @@ def pci_register_driver(kernel: Kernel, drv: PciDriver) -> int:
 def pci_unregister_driver(kernel: Kernel, drv: PciDriver) -> None:
     """driver_unregister → driver_detach: remove bound devices, last bound first.
 
-    Each remove may block (unregister_netdev waiting for references): a Hang then leaves the
-    device bound and the driver registered, as a stuck rmmod does.
+    Each remove may sleep (unregister_netdev waiting for references): the device stays bound
+    and the driver registered meanwhile, as during a stuck rmmod.
     """
     while drv.devices:
         device_release_driver(drv.devices[-1])
@@ -182,6 +182,27 @@ def unbind_store(kernel: Kernel, drv: PciDriver, text: str) -> None:
     if pdev is None or pdev.driver is not drv:
         raise KernelError(ENODEV)
     device_release_driver(pdev)
+
+
+def kstrtoul(text: str) -> int:
+    """lib/kstrtox.c:kstrtoul(s, 0): optional '+', 0x/0 prefixes, one trailing newline."""
+    body = text[:-1] if text.endswith("\n") else text
+    body = body[1:] if body.startswith("+") else body
+    base = 10
+    if body[:2].lower() == "0x" and len(body) > 2:
+        body, base = body[2:], 16
+    elif body.startswith("0") and len(body) > 1:
+        body, base = body[1:], 8
+    digits = "0123456789abcdef"[:base]
+    if not body or any(c not in digits for c in body.lower()):
+        raise KernelError(EINVAL)
+    return int(body, base)
+
+
+def remove_store(kernel: Kernel, pdev: PciDev, text: str) -> None:
+    """drivers/pci/pci-sysfs.c:remove_store: any non-zero number removes the function."""
+    if kstrtoul(text) and kernel.pci_devices.get(pdev.slot) is pdev:
+        pci_stop_and_remove_bus_device(kernel, pdev)
 
 
 # -- udev's rename of a new net device ------------------------------------------------------
@@ -239,7 +260,7 @@ def pci_bus_init(kernel: Kernel) -> None:
                 "device": lambda: f"0x{pdev.device:04x}\n",
             }
             if parts[6] == "remove":
-                return SysfsAttr(None, lambda text: pci_stop_and_remove_bus_device(kernel, pdev))
+                return SysfsAttr(None, lambda text: remove_store(kernel, pdev, text))
             show = shows.get(parts[6])
             return SysfsAttr(show) if show else None
         if path.startswith(_DRIVERS + "/") and len(parts) == 7:
@@ -262,7 +283,8 @@ def pci_bus_init(kernel: Kernel) -> None:
             pdev = kernel.pci_devices.get(parts[5])
             if pdev is None:
                 return None
-            return ["device", "remove", "vendor"] + (["driver"] if pdev.driver is not None else [])
+            files = ["device", "remove", "vendor"]
+            return files + (["driver"] if pdev.driver is not None else [])
         if path.startswith(_DEVICES + "/") and len(parts) == 7 and parts[6] == "driver":
             pdev = kernel.pci_devices.get(parts[5])
             if pdev is not None and pdev.driver is not None:
