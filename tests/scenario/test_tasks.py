@@ -33,15 +33,31 @@ def test_blocked_background_rmmod_returns_when_the_foreground_releases_it():
     assert host.kernel.init_net.dev_get_by_name("enp10s0f0np0") is None
 
 
-def test_background_job_past_the_hang_bound_is_reported_and_the_script_goes_on():
-    script = SETUP + "rmmod mlx5_core &\nsleep 40\nwait\necho rc=$?\n"
+def test_background_job_past_the_hang_bound_is_reported_and_sleeps_on():
+    script = SETUP + "rmmod mlx5_core &\nsleep 40\nwait\necho rc=$?\nlsmod\n"
     host, results, _ = play(script, netkit_notifier=False, hang_bound_secs=30)
     steps = by_command(results)
     assert steps["wait"].time == 340.0  # the main script slept its 40 s, undisturbed
-    assert steps["echo rc=$?"].stdout == "rc=0\n"  # bash: `wait` without arguments returns 0
-    told = "".join(r.stderr for r in results)
-    assert "rmmod still blocked after the model's bound" in told
+    # `wait` gives up at once: its only job sleeps in the kernel past the bound.
+    assert steps["wait"].stderr == (
+        "netlife: wait: 1 background job(s) blocked in the kernel past the model's bound\n"
+    )
+    assert steps["echo rc=$?"].stdout == "rc=124\n"
+    told = steps["sleep 40"].stderr  # shown when it happened, 30 s into the rmmod
+    assert told.startswith("netlife: rmmod still blocked after the model's bound:\nhang: rmmod:")
+    assert "to release it: ip link del nk" in told
+    assert "mlx5_core" in steps["lsmod"].stdout  # still unloading: the job sleeps on
     assert host.kernel.hangs and "enp10s0f0np0" in str(host.kernel.hangs[0])
+
+
+def test_background_job_released_after_the_bound_finishes_its_work():
+    script = SETUP + "rmmod mlx5_core &\nsleep 40\nip link del nk\nwait\necho rc=$?\nlsmod\n"
+    host, results, _ = play(script, netkit_notifier=False, hang_bound_secs=30)
+    steps = by_command(results)
+    assert steps["echo rc=$?"].stdout == "rc=0\n"
+    assert "mlx5_core" not in steps["lsmod"].stdout  # rmmod finished as on the kernel
+    assert "mlx5_core" not in host.kernel.modules
+    assert all(d.name != "enp10s0f0np0" for d in host.kernel.live_devices())
 
 
 def test_interleaving_is_deterministic():

@@ -26,7 +26,7 @@ from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
 from netlife.adapters.pyroute2_msg import RTM_NUMBERS, from_pyroute2, to_pyroute2
 from netlife.kernel.core import Task
-from netlife.kernel.errors import KernelError
+from netlife.kernel.errors import Hang, KernelError
 from netlife.kernel.if_link import (
     NLM_F_ACK,
     NLM_F_CREATE,
@@ -67,6 +67,9 @@ NLMSG_HDR = struct.Struct("=IHHII")  # struct nlmsghdr: len, type, flags, seq, p
 # CHOICE: dump replies are cut into datagrams of at most this many bytes (the kernel sizes its
 # dump skbs from the reader's buffer); 16 KiB is what pyroute2's IPRSocket.get() reads.
 DUMP_DATAGRAM_MAX = 16384
+
+
+SERVED_TYPES = (*LINK_TYPES, RTM_NEWLINKPROP, RTM_DELLINKPROP)  # all others: EOPNOTSUPP
 
 
 def nla(nla_type: int, payload: bytes) -> bytes:
@@ -242,30 +245,46 @@ class KernelSocket:
         self.send(data)
 
     def _serve(self, raw: bytes) -> None:
+        """One request, served in the sender's context as a task of its own (kernel/sched.py).
+
+        A request that sleeps in the kernel past the model's bound raises Hang to the program
+        (the report is in Kernel.hangs too); the task sleeps on, and if its holder goes later
+        the request finishes and its answer is queued, as the real kernel's would be.
+        """
         _, msg_type, flags, _, _ = NLMSG_HDR.unpack_from(raw)
         if not flags & NLM_F_REQUEST or msg_type < NLMSG_MIN_TYPE:
             return  # netlink_rcv_skb skips these without an answer
         kernel = self.kernel
-        prev, kernel.current = kernel.current, self.task
-        try:
+        sched = kernel.sched
+        task = Task(self.task.comm, self.task.pid, self.task.net)
+        if sched.in_task():
+            prev, kernel.current = kernel.current, task
             try:
-                replies = self._dispatch(msg_type, flags, raw)
-            except KernelError as err:
-                self.push(self._ack(raw, -err.errno, err.extack))
-            else:
-                for datagram in replies:
-                    self.push(datagram)
-                is_dump = msg_type == RTM_GETLINK and flags & NLM_F_DUMP == NLM_F_DUMP
-                if flags & NLM_F_ACK and not is_dump:
-                    self.push(self._ack(raw, 0, None))
-            # CHOICE: work due at this instant (linkwatch) runs as the request returns, as
-            # between two shell commands; its notifications follow the ack.
-            kernel.clock.run_pending()
-        finally:
-            kernel.current = prev
+                self._request(raw, msg_type, flags)
+            finally:
+                kernel.current = prev
+            return
+        sched.spawn(task, lambda: self._request(raw, msg_type, flags))
+        if not sched.run_until_exited_or_hung(task):
+            raise Hang(task.hung or task.blocked_report())
+        # CHOICE: work due at this instant (linkwatch) runs as the request returns, as
+        # between two shell commands; its notifications follow the ack.
+        kernel.clock.run_pending()
+
+    def _request(self, raw: bytes, msg_type: int, flags: int) -> None:
+        try:
+            replies = self._dispatch(msg_type, flags, raw)
+        except KernelError as err:
+            self.push(self._ack(raw, -err.errno, err.extack))
+        else:
+            for datagram in replies:
+                self.push(datagram)
+            is_dump = msg_type == RTM_GETLINK and flags & NLM_F_DUMP == NLM_F_DUMP
+            if flags & NLM_F_ACK and not is_dump:
+                self.push(self._ack(raw, 0, None))
 
     def _dispatch(self, msg_type: int, flags: int, raw: bytes) -> list[bytes]:
-        if msg_type not in (*LINK_TYPES, RTM_NEWLINKPROP, RTM_DELLINKPROP):
+        if msg_type not in SERVED_TYPES:
             raise KernelError(
                 errno.EOPNOTSUPP,
                 f"netlife models RTM_*LINK and RTM_*LINKPROP only, not message type {msg_type}",

@@ -176,7 +176,7 @@ def mlx5e_remove(mdev: Mlx5CoreDev) -> None:
     dev = mdev.netdev
     if dev is None:
         return
-    unregister_netdev(dev)  # may raise Hang: rmmod stays stuck here, as in the seed's bug
+    unregister_netdev(dev)  # may sleep until the last reference goes, as in the seed's bug
     mdev.netdev = None
     free_netdev(dev)
 

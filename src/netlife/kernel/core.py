@@ -1,11 +1,11 @@
 """Kernel: all state of one simulated host.
 
 A Kernel owns the clock, the dmesg ring, the namespaces, the notifier chain, the link kinds,
-the modules and the todo list. Nothing here is global: two Kernels never share state. Blocking
-(waiting for references, for a lock held by a stuck task) runs the clock until the condition
-holds or Kernel.hang_bound_secs passes, which raises Hang while the wait goes on on the clock.
-A kworker (the namespace cleanup) does not run the clock when it blocks: it sleeps, and the
-rest of its work runs when the wait ends.
+the modules, the todo list and the tasks (kernel/sched.py). Nothing here is global: two Kernels
+never share state. A task that blocks (waiting for references, for a lock held by a stuck task)
+sleeps until the condition holds; past Kernel.hang_bound_secs its hang is reported and it sleeps
+on, finishing its work if the holder goes later. A caller that is not a task (the Python API)
+runs the clock while it waits and gets Hang at the bound.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from netlife.kernel.net_namespace import Net
 from netlife.kernel.notifier import RawNotifierHead
 from netlife.kernel.printk import Printk
 from netlife.kernel.rtnl_notify import rtnetlink_notifier
+from netlife.kernel.sched import Scheduler
 
 if TYPE_CHECKING:
     from netlife.kernel.dev_todo import TodoWait
@@ -35,17 +36,33 @@ INIT_NET_INUM = 4026531840  # proc_net_init's inode for init_net (PROC_NET_INIT_
 class Task:
     """The current process as the kernel sees it: comm and pid (hung-task reports, netns).
 
-    `worker` marks a kworker running a work item (cleanup_net): when it blocks it does not run
-    the clock; it sleeps, and what follows the wait runs when the wait ends.
+    `worker` marks a kworker running a work item (cleanup_net), for hang explanations.
+    Scheduler fields: `exited` once the task's function returned; `hung` is the report of a
+    wait that passed the bound (the task may still sleep on); `blocked_report` builds the
+    report of the uninterruptible wait it is in now (None when it is not in one), and
+    `blocked_cond` tells whether that wait could end now.
     """
 
-    __slots__ = ("comm", "net", "pid", "worker")
+    __slots__ = (
+        "blocked_cond",
+        "blocked_report",
+        "comm",
+        "exited",
+        "hung",
+        "net",
+        "pid",
+        "worker",
+    )
 
     def __init__(self, comm: str, pid: int, net: Net, worker: bool = False) -> None:
         self.comm = comm
         self.pid = pid
         self.net = net
         self.worker = worker
+        self.exited = False
+        self.hung: Any = None
+        self.blocked_report: Callable[[], Any] | None = None
+        self.blocked_cond: Callable[[], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<Task {self.comm}:{self.pid}>"
@@ -121,8 +138,7 @@ class Kernel:
         self._kaddr = 0xFFFF888100000000
         self._next_inum = INIT_NET_INUM
         self.dev_boot_done = False
-        # Model-only: who can suspend the current task when it sleeps (scenario/tasks.py).
-        self.sleeper: Any = None
+        self.sched = Scheduler(self)
         self.allocated: dict[int, NetDevice] = {}  # live (not freed) devices by kernel address
         self.current = None
         self.init_net = Net(self, self._alloc_inum())
@@ -211,62 +227,59 @@ class Kernel:
     # -- blocking ----------------------------------------------------------------------------
 
     def sleep_until(
-        self, cond: Callable[[], bool], deadline: int, wait: TodoWait | None = None
+        self, cond: Callable[[], bool], deadline: int | None, wait: TodoWait | None = None
     ) -> bool:
-        """The current task sleeps until cond() holds or the deadline passes.
+        """The current task sleeps until cond() holds or the deadline passes (None: never).
 
-        A task the scenario layer can suspend (a background job: Kernel.sleeper) gives the
-        CPU back and is woken by `wait` ending, by cond turning true or by the deadline;
-        otherwise the clock runs here, other work running meanwhile.
+        A task (kernel/sched.py) gives the CPU back and is woken by `wait` ending, by cond
+        turning true or by the deadline; the API's caller runs the clock here instead, other
+        work running meanwhile.
         """
-        sleeper = self.sleeper
-        if sleeper is not None and sleeper.can_suspend():
-            return sleeper.sleep_until(cond, deadline, wait)
+        if self.sched.in_task():
+            return self.sched.sleep_until(cond, deadline, wait)
+        if deadline is None:
+            raise AssertionError("only a task can sleep without a deadline")
         return self.clock.run_until(cond, deadline)
 
     def schedule_timeout(self, delta_ns: int) -> None:
         """The current task sleeps for delta_ns (msleep, schedule_timeout_uninterruptible):
-        other work runs meanwhile, and a background job's task gives the CPU back."""
+        other work runs meanwhile, and a task gives the CPU back."""
         deadline = self.clock.now + delta_ns
         self.sleep_until(lambda: self.clock.now >= deadline, deadline)
 
     def block_on(self, wait: TodoWait) -> None:
-        """The caller sleeps in netdev_run_todo until `wait` is done or the bound passes.
+        """The caller sleeps in netdev_run_todo until `wait` is done.
 
-        A kworker (Task.worker) does not run the clock: it raises Hang with `wait` at once so
-        its work item returns, and the wait goes on on the clock; the hang is recorded if the
-        wait is still going at the bound.
+        Past the bound the hang is reported; a task sleeps on and returns when the references
+        are gone, the API's caller gets Hang (the wait goes on on the clock without it).
         """
         from netlife.kernel.hang import hang_report
 
-        if self.current.worker:
-            self.todo_waits.add(wait)
-
-            def overdue() -> None:
-                if not wait.done:
-                    self.hangs.append(hang_report(self, wait))
-
-            self.clock.schedule(secs(self.hang_bound_secs), overdue, "hung worker report")
-            asleep = Hang(f"{wait.task.comm}:{wait.task.pid} sleeps in netdev_run_todo")
-            asleep.wait = wait
-            raise asleep
-        deadline = self.clock.now + secs(self.hang_bound_secs)
-        if self.sleep_until(lambda: wait.done, deadline, wait):
-            return
+        task = self.current
         self.todo_waits.add(wait)
-        report = hang_report(self, wait)
-        self.hangs.append(report)
-        hang = Hang(report)
-        hang.wait = wait
-        raise hang
+        task.blocked_report = lambda: hang_report(self, wait)
+        task.blocked_cond = lambda: wait.done or any(d.refcnt == 1 for d in wait.remaining)
+        try:
+            self._uninterruptible(lambda: wait.done, self.clock.now, wait)
+        finally:
+            task.blocked_report = task.blocked_cond = None
 
-    def wait_event(self, cond: Callable[[], bool], what: str, lock: Any = None) -> None:
+    def wait_event(
+        self,
+        cond: Callable[[], bool],
+        what: str,
+        lock: Any = None,
+        on_overdue: Callable[[], None] | None = None,
+    ) -> None:
         """Sleep (uninterruptibly) until cond holds; hung-task warnings every 120 s meanwhile.
 
-        `lock` is what the task waits for (an RwSemaphore), for the hang report's chain.
+        `lock` is what the task waits for (an RwSemaphore), for the hang report's chain;
+        on_overdue runs once if the wait passes the bound.
         """
         if cond():
             return
+        from netlife.kernel.hang import lock_hang_report
+
         task = self.current
         start = self.clock.now
         timers = []
@@ -293,12 +306,36 @@ class Kernel:
 
         timeout = self.sysctl["kernel.hung_task_timeout_secs"] * NSEC_PER_SEC
         timers.append(self.clock.schedule(timeout, lambda: hung_task_check(1)))
-        done = self.sleep_until(cond, start + secs(self.hang_bound_secs))
-        for timer in timers:
-            timer.cancel()
-        if not done:
-            from netlife.kernel.hang import lock_hang_report
+        task.blocked_report = lambda: lock_hang_report(self, what, start, lock, task)
+        task.blocked_cond = cond
+        try:
+            self._uninterruptible(cond, start, None, on_overdue)
+        finally:
+            task.blocked_report = task.blocked_cond = None
+            for timer in timers:
+                timer.cancel()
 
-            report = lock_hang_report(self, what, start, lock)
-            self.hangs.append(report)
-            raise Hang(report)
+    def _uninterruptible(
+        self,
+        cond: Callable[[], bool],
+        start: int,
+        wait: TodoWait | None,
+        on_overdue: Callable[[], None] | None = None,
+    ) -> None:
+        """Sleep until cond; at the bound report the hang, then a task sleeps on and the API's
+        caller gets Hang."""
+        task = self.current
+        if self.sleep_until(cond, start + secs(self.hang_bound_secs), wait):
+            return
+        report = task.blocked_report()
+        if on_overdue is not None:
+            on_overdue()
+        if self.sched.in_task():
+            self.sched.report_hang(task, report)
+            self.sleep_until(cond, None, wait)
+            self.sched.unhang(task)
+            return
+        self.hangs.append(report)
+        hang = Hang(report)
+        hang.wait = wait
+        raise hang

@@ -82,10 +82,12 @@ class KernelBug(Exception):
 class Hang(Exception):
     """An uninterruptible wait that passed the model's bound (Kernel.hang_bound_secs).
 
-    Raised by the blocking call (netdev_run_todo's wait, rtnl_lock behind a stuck holder) to
-    the userspace operation that made it. The wait itself goes on in the model: the devices stay
-    in the todo, the warnings keep coming as the clock moves, and they are freed if the
-    references are dropped later. `report` is the hang report (kernel/hang.py).
+    Raised by the blocking call (netdev_run_todo's wait, a lock behind a stuck holder) to a
+    caller that is not a task and so cannot sleep (code using the Python API directly), and by
+    the pyroute2 adapter to the program whose request sleeps past the bound. The wait goes on in
+    the model: the devices stay in the todo, the warnings keep coming as the clock moves, and
+    they are freed if the references are dropped later. `report` is the hang report
+    (kernel/hang.py). Tasks (kernel/sched.py) never see it: they sleep on.
     """
 
     def __init__(self, report: object) -> None:

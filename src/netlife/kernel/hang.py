@@ -152,12 +152,19 @@ def hang_report(kernel: Kernel, wait: TodoWait) -> HangReport:
     )
 
 
-def lock_hang_report(kernel: Kernel, what: str, start: int, lock: Any = None) -> HangReport:
-    """The report for the current task, blocked in `what` (on `lock`) since `start`."""
+def lock_hang_report(
+    kernel: Kernel, what: str, start: int, lock: Any = None, task: Any = None
+) -> HangReport:
+    """The report for `task` (default: the current one), blocked in `what` (on `lock`) since
+    `start`."""
     from netlife.kernel.hang_explain import explain_lock_wait
 
-    blocked_by, devices, remedy = explain_lock_wait(kernel, what, lock)
-    task = kernel.current
+    task = task or kernel.current
+    prev, kernel.current = kernel.current, task
+    try:
+        blocked_by, devices, remedy = explain_lock_wait(kernel, what, lock)
+    finally:
+        kernel.current = prev
     return HangReport(
         what,
         f"{task.comm}:{task.pid}",

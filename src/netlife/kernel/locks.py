@@ -31,7 +31,7 @@ class RwSemaphore:
         self.readers = 0
         self.reader_tasks: list[Task] = []  # Invariant: len(reader_tasks) == readers
         self.writer: Task | None = None  # the task holding it for write
-        self.pending_writers: list[Task] = []  # writers that gave up waiting (Hang), still queued
+        self.pending_writers: list[Task] = []  # writers waiting past the hang bound, still queued
 
     def down_read(self) -> None:
         self.kernel.wait_event(
@@ -53,14 +53,19 @@ class RwSemaphore:
         task = self.kernel.current
         try:
             self.kernel.wait_event(
-                lambda: self.writer is None and self.readers == 0, f"down_write({self.name})", self
+                lambda: self.writer is None and self.readers == 0,
+                f"down_write({self.name})",
+                self,
+                on_overdue=lambda: self.pending_writers.append(task),
             )
         except Hang:
-            # CHOICE: the writer stays queued until the readers are gone, then takes and drops
-            # the lock; what its caller would have done under it is not replayed.
-            self.pending_writers.append(task)
+            # CHOICE: a caller that cannot sleep (the Python API) gets Hang; its writer stays
+            # queued until the readers are gone, then takes and drops the lock; what the caller
+            # would have done under it is not replayed. A task sleeps on and takes it then.
             self._poll_pending(task)
             raise
+        if task in self.pending_writers:
+            self.pending_writers.remove(task)
         self.writer = task
 
     def _poll_pending(self, task: Task) -> None:

@@ -107,7 +107,7 @@ def delete_module(kernel: Kernel, name: str, force: bool = False) -> None:
         raise KernelError(EWOULDBLOCK)
     mod.state = ModuleState.MODULE_STATE_GOING
     if mod.spec.exit is not None:
-        mod.spec.exit(kernel)  # may raise Hang: the module then stays GOING, as a stuck rmmod
+        mod.spec.exit(kernel)  # may sleep (netdev_run_todo): the module is GOING meanwhile
     _free_module(kernel, mod)
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from netlife.kernel.net_namespace import Net
 
 if TYPE_CHECKING:
-    from netlife.kernel.core import Kernel, Task
+    from netlife.kernel.core import Kernel
     from netlife.kernel.netdevice import NetDevice
 
 
@@ -74,30 +74,6 @@ def _undo_phases(
         if ops.exit_batch is not None:
             phases.append(lambda ops=ops: ops.exit_batch(nets))
     return phases
-
-
-def _run_phases(
-    kernel: Kernel, task: Task, phases: list[Callable[[], None]], on_done: Callable[[], None]
-) -> bool:
-    """Run the steps in order as `task`. A step that hangs in netdev_run_todo leaves the rest to
-    run, as the same task, when that wait ends (the worker sleeps there); returns False then."""
-    from netlife.kernel.errors import Hang
-
-    prev, kernel.current = kernel.current, task
-    try:
-        while phases:
-            phase = phases.pop(0)
-            try:
-                phase()
-            except Hang as hang:
-                if hang.wait is None:
-                    raise
-                hang.wait.on_done.append(lambda: _run_phases(kernel, task, phases, on_done))
-                return False
-        on_done()
-        return True
-    finally:
-        kernel.current = prev
 
 
 def _undo(kernel: Kernel, ops_list: list[PernetOperations], nets: list[Net]) -> None:
@@ -188,25 +164,25 @@ def put_net(net: Net) -> None:
 def cleanup_net(kernel: Kernel) -> None:
     """The netns workqueue item: destroy every namespace queued so far, as one batch.
 
-    If the batch's todo wait hangs, the worker stays asleep holding pernet_ops_rwsem for read;
-    the remaining steps and the release run when the wait ends.
+    It runs as a kworker task: if the batch's todo wait blocks, the worker sleeps holding
+    pernet_ops_rwsem for read, and the remaining steps and the release run when the wait ends.
     """
     from netlife.kernel.core import Task
 
     nets, kernel.cleanup_list = kernel.cleanup_list, []
     if not nets:
         return
-    prev = kernel.current
     worker = Task("kworker/u8:1", 10, kernel.init_net, worker=True)
-    kernel.current = worker
-    kernel.pernet_ops_rwsem.down_read()
-    for net in nets:
-        net.dead = True
-    for survivor in kernel.live_nets():
-        for net in nets:
-            survivor.netns_ids.pop(net, None)
 
-    def finish() -> None:
+    def work() -> None:
+        kernel.pernet_ops_rwsem.down_read()
+        for net in nets:
+            net.dead = True
+        for survivor in kernel.live_nets():
+            for net in nets:
+                survivor.netns_ids.pop(net, None)
+        for phase in _undo_phases(kernel, kernel.pernet_list, nets):
+            phase()
         for net in nets:
             if net in kernel.nets:
                 kernel.nets.remove(net)
@@ -216,11 +192,8 @@ def cleanup_net(kernel: Kernel) -> None:
         if kernel.cleanup_list:
             kernel.clock.queue_work(lambda: cleanup_net(kernel), "net_cleanup_work")
 
-    try:
-        if not _run_phases(kernel, worker, _undo_phases(kernel, kernel.pernet_list, nets), finish):
-            kernel.stuck_cleanup.extend(nets)
-    finally:
-        kernel.current = prev
+    if not kernel.sched.spawn(worker, work).exited:
+        kernel.stuck_cleanup.extend(nets)  # the worker sleeps; the workqueue is ordered
 
 
 # -- net_dev_init and default_device_ops ----------------------------------------------------

@@ -16,6 +16,8 @@ from typing import Any, TextIO
 
 from netlife.kernel.if_link import AF_BRIDGE
 
+EXIT_HANG = 124  # like timeout(1): something was still blocked in the kernel at the bound
+
 
 class EventRecorder:
     """Every RTM_NEWLINK / RTM_DELLINK of the host, stamped with the step that caused it."""
@@ -24,6 +26,7 @@ class EventRecorder:
         self.host = host
         self.step = 0
         self.events: list[dict[str, Any]] = []
+        self.blocked_at_end: list[Any] = []  # reports of tasks still asleep when it ended
         host.kernel.link_monitors.append(self._on_event)
 
     def _on_event(self, net: Any, msg: Any) -> None:
@@ -75,6 +78,9 @@ def play(text: str, machine: str | None = None, stop_on_error: bool = False, **k
     session = ShellSession(host, stop_on_error=stop_on_error)
     results = session.run_script(text, on_step=lambda i: setattr(recorder, "step", i))
     host.settle()
+    # Tasks still asleep in the kernel when the script ends (a background job, the netns
+    # cleanup) are reported as hangs: the run did not finish what it started.
+    recorder.blocked_at_end = host.kernel.sched.report_blocked()
     return host, results, recorder
 
 
@@ -124,10 +130,20 @@ def run_file(
         out.write("\n")
     else:
         out.write(render_transcript(results))
+        for report in recorder.blocked_at_end:
+            sys.stderr.write(f"netlife: still blocked when the script ended:\n{report}\n")
+    return exit_status(host, results, stop_on_error)
+
+
+def exit_status(host: Any, results: list, stop_on_error: bool) -> int:
+    """70 for a netlife bug; the failing step's status with --stop-on-error; 124 when anything
+    hung (a step, a job, a task still blocked at the end); else 0."""
     if host.internal_errors:
         return 70
     failed = [r for r in results if r.rc != 0]
-    return failed[-1].rc if stop_on_error and failed else 0
+    if stop_on_error and failed:
+        return failed[-1].rc
+    return EXIT_HANG if host.kernel.hangs else 0
 
 
 def interactive(machine: str | None = None, **kernel_options: Any) -> int:

@@ -61,7 +61,7 @@ class CommandHost(Protocol):
         ...
 
     def write_file(self, path: str, data: str, append: bool) -> tuple[int, str]:
-        """A redirection's write: (0, "") or (non-zero, bash's error text)."""
+        """A redirection's write: (0, "") or (the status it gives, bash's error text)."""
         ...
 
     def settle(self) -> None:
@@ -155,13 +155,14 @@ class _Exit(Exception):
 
 
 class _Job:
-    __slots__ = ("done", "gen", "on_done", "rc")
+    __slots__ = ("done", "gen", "on_done", "rc", "task")
 
-    def __init__(self, gen: Run) -> None:
+    def __init__(self, gen: Run, task: Any = None) -> None:
         self.gen = gen
         self.done = False
         self.rc = 0
         self.on_done: list[Callable[[], None]] = []
+        self.task = task  # the kernel task it runs as (a subshell of the script), if any
 
 
 class _Ctx:
@@ -209,13 +210,9 @@ class ShellSession:
     ) -> None:
         self.host = host
         self.clock = host.clock
-        kernel = getattr(host, "kernel", None)
-        self.tasks = None
-        if kernel is not None:
-            from netlife.scenario.tasks import JobTasks
-
-            self.tasks = JobTasks(kernel)
-            kernel.sleeper = self.tasks
+        self.kernel = getattr(host, "kernel", None)
+        if self.kernel is not None:
+            self.kernel.sched.on_hang.append(self._on_hang)
         self.stop_on_error = stop_on_error
         self.hostname = hostname
         self.wait_bound = secs(wait_bound_secs)
@@ -293,7 +290,25 @@ class ShellSession:
             else:
                 jobs = request.jobs
                 deadline = self.clock.now + self.wait_bound
-                value = self.clock.run_until(lambda jobs=jobs: all(j.done for j in jobs), deadline)
+                self.clock.run_until(
+                    lambda jobs=jobs: all(j.done or self._stuck(j) for j in jobs), deadline
+                )
+                value = all(j.done for j in jobs)
+
+    def _stuck(self, job: _Job) -> bool:
+        """CHOICE: `wait` gives up at once when every job it waits for sleeps in the kernel past
+        the hang bound with its holders still there: nothing the script does can release them
+        while it waits."""
+        return job.task is not None and self.kernel.sched.stuck(job.task)
+
+    def _on_hang(self, task: Any, report: Any) -> None:
+        """A task passed the bound. A foreground command's hang ends its step (the host
+        reports it); a background job's is shown on the terminal, and the job sleeps on."""
+        root = self.kernel.sched.root()
+        if root is None or root is getattr(self.host, "foreground", None):
+            return
+        self._err.append(f"netlife: {task.comm} still blocked after the model's bound:\n")
+        self._err.append(f"{report}\n")
 
     def _start_job(self, and_or: AndOr, ctx: _Ctx) -> None:
         # A non-interactive shell gives background jobs /dev/null for stdin.
@@ -302,16 +317,20 @@ class ShellSession:
         child.vars["NETLIFE_JOB"] = "1"
         child.exported.add("NETLIFE_JOB")
         job = _Job(self._run_and_or(and_or, child))
+        if self.kernel is not None:
+            from netlife.kernel.core import Task
+
+            job.task = Task("bash", 1000, self.kernel.init_net)  # a subshell of the script
         ctx.jobs = [j for j in ctx.jobs if not j.done] + [job]
         self.clock.queue_work(lambda: self._resume(job, None), name="shell job")
 
     def _resume(self, job: _Job, value: Any) -> None:
         """Run a job until it sleeps, waits or ends; a sleep schedules the continuation.
 
-        With a kernel behind the host, the job runs as a task (scenario/tasks.py): a command of
+        With a kernel behind the host, the job runs as a task (kernel/sched.py): a command of
         it that sleeps in the kernel lets the rest of the script go on."""
-        if self.tasks is not None:
-            self.tasks.run(lambda: self._resume_job(job, value))
+        if job.task is not None:
+            self.kernel.sched.spawn(job.task, lambda: self._resume_job(job, value))
         else:
             self._resume_job(job, value)
 
@@ -462,7 +481,7 @@ class ShellSession:
         CHOICE: bash opens the file before the command runs; the model writes what the command
         printed afterwards, in one write, and writes nothing when it printed nothing (a sysfs
         attribute sees no store for an empty `> FILE`). A failed write reports bash's text on
-        the shell's stderr and makes the status 1.
+        the shell's stderr and makes the status the write's (1; 124 when it hung).
         """
         for sink in files:
             data = sink.text()
@@ -471,7 +490,7 @@ class ShellSession:
             code, message = self.host.write_file(sink.path, data, sink.append)
             if code:
                 ctx.fds[2].write(message)
-                rc = 1
+                rc = code
         return rc
 
     # -- expansion -----------------------------------------------------------------------------
@@ -624,10 +643,16 @@ def _wait(session: ShellSession, argv: list[str], ctx: _Ctx, fds: dict[int, Sink
     if jobs:
         done = yield _Wait(jobs)
         if not done:
-            left = sum(not j.done for j in jobs)
+            left = [j for j in jobs if not j.done]
+            if all(session._stuck(j) for j in left):
+                fds[2].write(
+                    f"netlife: wait: {len(left)} background job(s) blocked in the kernel past "
+                    "the model's bound\n"
+                )
+                return EXIT_WAIT_BOUND
             bound = session.wait_bound / NSEC_PER_SEC
             fds[2].write(
-                f"netlife: wait: {left} background job(s) still running after "
+                f"netlife: wait: {len(left)} background job(s) still running after "
                 f"{bound:g} s of virtual time\n"
             )
             return EXIT_WAIT_BOUND

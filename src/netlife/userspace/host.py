@@ -4,8 +4,12 @@ Model-only. A Host runs one command line's argv at a time against its Kernel: it
 command up in the table (userspace/commands.py), sets the current task (comm, pid, network
 namespace), and turns what the kernel raises into what a shell shows: KernelError becomes the
 tool's own error text (the tool decides), KernelBug kills the process ("Segmentation fault",
-as an oops in a syscall does), Hang ends the command with the hang report, and any other
-exception is a netlife bug, reported as such.
+as an oops in a syscall does), and any other exception is a netlife bug, reported as such.
+
+Every command, and every write the shell makes to a file under /proc and /sys, runs as a task
+(kernel/sched.py). A task that sleeps in the kernel longer than the model's bound ends the
+command here with status 124 and the hang report, while the task itself sleeps on: if its
+holder goes later it finishes, and what it prints then shows with the next command's output.
 """
 
 from __future__ import annotations
@@ -79,6 +83,9 @@ class Host:
         # Files outside /proc, /sys and /dev: the host's tmpfs (batch files, notes). Model-only:
         # nothing is read from or written to the real filesystem.
         self.files: dict[str, str] = {}
+        self.foreground: Task | None = None  # the command's task while the clock runs for it
+        self.late_out: list[str] = []  # printed by hung commands after their step ended
+        self.late_err: list[str] = []
         self._printed: dict[int, int] = {}  # pid → lines of its output already shown
         # Hang reports name namespaces as `ip -n NAME` would: the kernel knows no mount names.
         kernel.netns_name = lambda net: next((n for n, o in self.netns.items() if o is net), None)
@@ -107,36 +114,79 @@ class Host:
         if handler is None:
             return CommandResult(127, "", f"bash: {name}: command not found\n")
         proc = Proc(self, net, stdin, env)
-        kernel = self.kernel
-        prev = kernel.current
         self.next_pid += 1
-        kernel.current = Task(name.rsplit("/", 1)[-1][:15], self.next_pid, net)
+        task = Task(name.rsplit("/", 1)[-1][:15], self.next_pid, net)
+        result = self.run_task(task, proc, lambda: self._call(name, argv, proc, handler))
+        result.stdout += self.drain_background()
+        result.stderr += self._take_late_err()
+        return result
+
+    def _call(self, name: str, argv: list[str], proc: Proc, handler: Command) -> int:
+        """The command as its process: what the kernel raises becomes what a shell shows."""
         try:
-            rc = handler(proc, argv)
-        except KernelBug as bug:
+            return handler(proc, argv)
+        except KernelBug:
             proc.eprint("Segmentation fault")
-            kernel.printk.pr_emerg(f"note: {name}[{self.next_pid}] exited with irqs disabled")
-            rc = EXIT_OOPS
-            _ = bug
-        except Hang as hang:
+            self.kernel.printk.pr_emerg(
+                f"note: {name}[{self.kernel.current.pid}] exited with irqs disabled"
+            )
+            return EXIT_OOPS
+        except Hang as hang:  # only where no task could sleep (a kworker's own Hang)
             proc.eprint(f"netlife: {name} still blocked after the model's bound:")
             proc.eprint(str(hang.report))
-            rc = EXIT_HANG
+            return EXIT_HANG
         except Exception as exc:  # a netlife bug: say so, with what reproduces it
             detail = "".join(traceback.format_exception(exc)).rstrip()
             self.internal_errors.append(detail)
             proc.eprint(f"netlife: internal error running {' '.join(argv)!r} (a netlife bug):")
             proc.eprint(detail)
-            rc = EXIT_INTERNAL
+            return EXIT_INTERNAL
+
+    def run_task(
+        self, task: Task, proc: Proc, fn: Callable[[], int], what: str = ""
+    ) -> CommandResult:
+        """Run fn as `task`: its status and output, or EXIT_HANG once it sleeps past the bound.
+
+        Inside a task already (a background job, `ip netns exec`), fn runs there: that task
+        is the process and sleeps with it. Otherwise fn gets a task of its own and the clock
+        runs here until it ends or hangs; a hung task sleeps on, and its later output goes to
+        the terminal (the next command's output).
+        """
+        kernel = self.kernel
+        sched = kernel.sched
+        status: list[int] = []
+        if sched.in_task():
+            prev, kernel.current = kernel.current, task
+            try:
+                rc = fn()
+            finally:
+                kernel.current = prev
+            return CommandResult(rc, "".join(proc.out), "".join(proc.err))
+        self.foreground = task
+        try:
+            sched.spawn(task, lambda: status.append(fn()))
+            sched.run_until_exited_or_hung(task)
         finally:
-            kernel.current = prev
-        proc.write(self.drain_background())
-        return CommandResult(rc, "".join(proc.out), "".join(proc.err))
+            self.foreground = None
+        if status:
+            return CommandResult(status[0], "".join(proc.out), "".join(proc.err))
+        report = task.hung or (task.blocked_report() if task.blocked_report else None)
+        proc.eprint(f"netlife: {what or task.comm} still blocked after the model's bound:")
+        proc.eprint(str(report) if report is not None else f"{task.comm}:{task.pid} asleep")
+        result = CommandResult(EXIT_HANG, "".join(proc.out), "".join(proc.err))
+        proc.out, proc.err = self.late_out, self.late_err  # what it prints when released
+        return result
+
+    def _take_late_err(self) -> str:
+        text = "".join(self.late_err)
+        self.late_err.clear()
+        return text
 
     def drain_background(self) -> str:
         """What long-running processes (ip monitor, xdpsock …) printed since the last look: a
         terminal shows it wherever the cursor is, so it joins the running command's output."""
-        chunks = []
+        chunks = ["".join(self.late_out)]
+        self.late_out.clear()
         for pid, process in sorted(self.processes.items()):
             drain = getattr(process, "drain", None)
             if drain is not None:
@@ -159,25 +209,33 @@ class Host:
             return 0, ""
         if self.kernel.sysfs.lookup(net, path) is None:
             return 1, f"bash: {path}: No such file or directory\n"
+        proc = Proc(self, net)
+        if self.kernel.sched.in_task():  # a command's own write (sysctl -w): its process
+            return self._store(net, path, data, proc), "".join(proc.err)
+        # The shell's redirection: bash itself writes, as a process of its own.
+        self.next_pid += 1
+        task = Task("bash", self.next_pid, net)
+        result = self.run_task(
+            task, proc, lambda: self._store(net, path, data, proc), f"write to {path}"
+        )
+        return result.rc, result.stderr
+
+    def _store(self, net: Net, path: str, data: str, proc: Proc) -> int:
+        """The shell's write(2) to a kernel file, as its own process."""
         try:
             self.kernel.sysfs.write(net, path, data)
         except KernelError as err:
-            return 1, f"bash: echo: write error: {strerror(err.errno)}\n"
-        except Hang as hang:  # a store that blocks (a PCI remove waiting for references)
-            return (
-                EXIT_HANG,
-                f"netlife: write to {path} still blocked after the model's bound:\n{hang.report}\n",
-            )
+            proc.eprint(f"bash: echo: write error: {strerror(err.errno)}")
+            return 1
         except KernelBug:
-            return EXIT_OOPS, "Segmentation fault\n"
+            proc.eprint("Segmentation fault")
+            return EXIT_OOPS
         except Exception as exc:  # a netlife bug: say so, with what reproduces it
             detail = "".join(traceback.format_exception(exc)).rstrip()
             self.internal_errors.append(detail)
-            return (
-                EXIT_INTERNAL,
-                f"netlife: internal error writing {path} (a netlife bug):\n{detail}\n",
-            )
-        return 0, ""
+            proc.eprint(f"netlife: internal error writing {path} (a netlife bug):\n{detail}")
+            return EXIT_INTERNAL
+        return 0
 
     def read_file_in(self, net: Net, path: str) -> str:
         """A file's text; raises KernelError(ENOENT) as open(2) would fail."""
