@@ -107,6 +107,7 @@ NOT_BLOCKING = {
     "genetlink netdev dev-get": "reads",
     "genetlink netdev queue-get": "reads",
     "genetlink netdev queue-create": "leases a queue without RTNL's todo",
+    "genetlink netdev bind-rx": "checks, then fails for want of a dma-buf: no wait",
     "genetlink rt-link newlink": "registers: no wait",
     "pyroute2 RTM_NEWLINK": "registers or changes a device: no unregistration",
     "pyroute2 RTM_SETLINK": "changes a device: no unregistration",
