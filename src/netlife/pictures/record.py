@@ -241,12 +241,12 @@ class Recorder:
                 if wait.done:
                     self._end_wait(rec)
 
-        def recorded_wait_event(cond: Any, what: str, lock: Any = None) -> None:
+        def recorded_wait_event(cond: Any, what: str, lock: Any = None, **options: Any) -> None:
             if cond():
-                return wait_event(cond, what, lock)
+                return wait_event(cond, what, lock, **options)
             rec = self._begin_wait(what, [], lock)
             try:
-                return wait_event(cond, what, lock)
+                return wait_event(cond, what, lock, **options)
             finally:
                 if cond():
                     self._end_wait(rec)
