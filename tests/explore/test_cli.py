@@ -35,7 +35,9 @@ def test_json_lists_each_finding_with_script_hang_report_and_replay(capsys, tmp_
     assert saved[1:] == finding["script"]
     assert doc["stats"]["operations"] > 0 and doc["stats"]["findings"] == 1
     # the saved script replays to the hang under `netlife run`
-    assert main(["run", "--json", "--no-netkit-notifier", str(tmp_path / "finding-1.sh")]) == 0
+    assert (
+        main(["run", "--json", "--no-netkit-notifier", str(tmp_path / "finding-1.sh")]) == 124
+    )  # it hung
     record = json.loads(capsys.readouterr().out)
     assert record["hangs"][0]["devices"][0]["holders"][0]["holder"].startswith(
         "netdev_rx_queue_lease"

@@ -1,4 +1,4 @@
-"""A background job whose command sleeps in the kernel lets the script go on (scenario/tasks.py)."""
+"""A background job whose command sleeps in the kernel lets the script go on (kernel/sched.py)."""
 
 from netlife.scenario.run import play
 
