@@ -1,5 +1,5 @@
 """The command line: `netlife demo | run | shell | ip | conform | snapshot | what-if | graph |
-explore`.
+report | explore`.
 
 Model-only front end. Exit status: 0 success; the script's or command's own status; 2 usage
 errors; 70 when netlife itself failed (a bug: the message says what reproduces it).
@@ -13,6 +13,10 @@ import traceback
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.html or args.graph:
+        from netlife.pictures.cli import demo_pictures
+
+        return demo_pictures(args, sys.stdout)
     from netlife.demo import main as demo_main
 
     return demo_main(sys.stdout, args)
@@ -84,6 +88,12 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     return explore_main(args, _kernel_options(args))
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from netlife.pictures.cli import report_main
+
+    return report_main(args, _kernel_options(args))
+
+
 def _kernel_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-netkit-notifier",
@@ -116,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the kernel as it was before the netkit notifier commit",
     )
     p.add_argument("--after-fix", action="store_true", help="only the kernel with the notifier")
+    p.add_argument("--html", metavar="FILE", help="also write the HTML report of the run(s)")
+    p.add_argument("--graph", metavar="FILE", help="also draw the device graph at rmmod")
     p.set_defaults(func=_cmd_demo)
     p = sub.add_parser("run", help="play a scenario script and print its transcript")
     p.add_argument("file")
@@ -151,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     _kernel_args(p)
     p.add_argument("commands", nargs="+", metavar="CMD", help="command lines, one per argument")
     p.set_defaults(func=_cmd_what_if)
-    from netlife.pictures.cli import add_graph_parser
+    from netlife.pictures.cli import add_graph_parser, add_report_parser
 
     add_graph_parser(sub, _kernel_args).set_defaults(func=_cmd_graph)
     p = sub.add_parser("explore", help="search for lifetime bugs; each finding as a script")
@@ -160,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(p)
     _kernel_args(p)
     p.set_defaults(func=_cmd_explore)
+    add_report_parser(sub, _kernel_args).set_defaults(func=_cmd_report)
     return parser
 
 

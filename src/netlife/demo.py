@@ -12,6 +12,7 @@ while rmmod was blocked (the ref_tracker holders and the lease), not written in 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from netlife.kernel.clock import secs
@@ -48,27 +49,43 @@ ip a
 """
 
 
-def _session(notifier: bool) -> tuple[Any, ShellSession]:
+# watch(host, session) → an observer with on_step(i) and finish(results) (pictures/record.py)
+Watch = Callable[[Any, ShellSession], Any]
+
+
+def _session(notifier: bool, watch: Watch | None = None) -> tuple[Any, ShellSession, Any]:
     host = boot_host(None, netkit_notifier=notifier)
-    return host, ShellSession(host)
+    session = ShellSession(host)
+    return host, session, watch(host, session) if watch is not None else None
 
 
-def play_after(out: TextIO) -> bool:
-    host, session = _session(True)
+def _finish(host: Any, observer: Any, results: list) -> None:
+    if observer is not None:
+        host.settle()
+        observer.finish(results)
+
+
+def play_after(out: TextIO, watch: Watch | None = None) -> bool:
+    host, session, observer = _session(True, watch)
+    on_step = observer.on_step if observer is not None else None
     out.write("# Setup: a single-mode netkit device leases RX queue 15 of enp10s0f0np0,\n")
     out.write("# and an AF_XDP application (xdpsock) runs on the leased queue.\n")
-    out.write(render_transcript(session.run_script(SETUP)))
+    results = session.run_script(SETUP, on_step=on_step)
+    out.write(render_transcript(results))
     out.write("\n# The seed: unload the NIC driver.\n")
-    out.write(render_transcript(session.run_script(AFTER)))
+    seed = session.run_script(AFTER, on_step=on_step)
+    out.write(render_transcript(seed))
+    _finish(host, observer, results + seed)
     net = host.kernel.init_net
     return net.dev_get_by_name(PHYS) is None and net.dev_get_by_name("nk") is None
 
 
-def play_before(out: TextIO) -> tuple[bool, dict[str, Any]]:
-    host, session = _session(False)
+def play_before(out: TextIO, watch: Watch | None = None) -> tuple[bool, dict[str, Any]]:
+    host, session, observer = _session(False, watch)
+    on_step = observer.on_step if observer is not None else None
     kernel = host.kernel
     seen: dict[str, Any] = {}
-    session.run_script(SETUP)
+    setup = session.run_script(SETUP, on_step=on_step)
     phys = kernel.init_net.dev_get_by_name(PHYS)
 
     def look() -> None:
@@ -82,9 +99,11 @@ def play_before(out: TextIO) -> tuple[bool, dict[str, Any]]:
             seen.setdefault("remedy", remedy)
         seen["chain"] = chain
 
-    results = session.run_script(BEFORE.split("rmmod mlx5_core")[0])
+    results = session.run_script(BEFORE.split("rmmod mlx5_core")[0], on_step=on_step)
     kernel.clock.schedule(secs(30), look, "demo: look at the waiting device")
-    results += session.run_script("rmmod mlx5_core\n" + BEFORE.split("rmmod mlx5_core\n")[1])
+    rest = "rmmod mlx5_core\n" + BEFORE.split("rmmod mlx5_core\n")[1]
+    results += session.run_script(rest, on_step=on_step)
+    _finish(host, observer, setup + results)
     out.write("# The same setup, on the kernel before the netkit notifier commit.\n")
     out.write("# A background job will delete nk after 60 s, as an operator finally would.\n")
     out.write(render_transcript(results))
@@ -125,7 +144,7 @@ def explain(seen: dict[str, Any], out: TextIO) -> None:
     )
 
 
-def main(out: TextIO, args: argparse.Namespace | None = None) -> int:
+def main(out: TextIO, args: argparse.Namespace | None = None, watch: Watch | None = None) -> int:
     before_only = bool(args and getattr(args, "before_fix", False))
     after_only = bool(args and getattr(args, "after_fix", False))
     ok = True
@@ -136,7 +155,7 @@ def main(out: TextIO, args: argparse.Namespace | None = None) -> int:
     if not before_only:
         out.write("1. With the netkit notifier (the kernel since the commit)\n")
         out.write("--------------------------------------------------------\n")
-        gone = play_after(out)
+        gone = play_after(out, watch)
         out.write(
             "\nboth enp10s0f0np0 and nk gone\n\n" if gone else "\nNOT gone: a netlife bug\n\n"
         )
@@ -144,7 +163,7 @@ def main(out: TextIO, args: argparse.Namespace | None = None) -> int:
     if not after_only:
         out.write("2. Without it (the kernel before the commit)\n")
         out.write("--------------------------------------------\n")
-        released, seen = play_before(out)
+        released, seen = play_before(out, watch)
         out.write(
             "\nrmmod returned once nk was deleted; enp10s0f0np0 freed.\n\n"
             if released

@@ -48,9 +48,9 @@ def render_png(g: Graph, lay: Layout | None = None) -> bytes:
             draw.line(line, fill=colour, width=width, joint="curve")
         if arrow:
             _arrowhead(draw, line[-2], line[-1], colour, 7 * s)
-        label = "" if e.kind == "drives" else " · ".join(e.labels)
+        label = "" if e.kind == "drives" or not e.labels else e.labels[0]
         if label:
-            mx, my = bezier_point(pts, 0.5)
+            mx, my = bezier_point(pts, 0.4)
             draw.text(
                 ((mx + 4) * s, (my - 13) * s),
                 label,

@@ -111,8 +111,12 @@ def _edge_svg(e: Edge, pts: list) -> str:
     end = f' marker-end="url(#arrow-{_marker(colour)})"' if arrow else ""
     classes = f"edge {e.kind}" + (" red" if e.red else "")
     label = " · ".join(e.labels)
-    shown = "" if e.kind == "drives" else label  # the dotted grey line says it
-    mx, my = bezier_point(pts, 0.5)
+    # The first label names the edge (the rest, references it carries, are in the tooltip);
+    # drawn at a third of the way, as edges into one box crowd near its end.
+    shown = "" if e.kind == "drives" else e.labels[0] if e.labels else ""
+    if len(e.labels) > 1:
+        shown += " …"
+    mx, my = bezier_point(pts, 0.4)
     text = ""
     if shown:
         text = (
