@@ -31,6 +31,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlife.scenario.textfile import TextFileError, read_text
+
 # Namespace names as `ip netns add` accepts them, minus anything that could look like a path.
 NETNS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 HEADER = re.compile(r"^#\s*(case|netns|model-only)\s*:\s*(.*?)\s*$")
@@ -152,7 +154,11 @@ def parse_case(path: str | Path) -> Case:
     """Read and parse a case file; raises CaseError (or OSError if it cannot be read)."""
     path = Path(path)
     name = path.name.removesuffix(".case")
-    return parse_case_text(path.read_text(encoding="utf-8"), name, str(path))
+    try:
+        text = read_text(path)
+    except TextFileError as err:
+        raise CaseError(str(err)) from None
+    return parse_case_text(text, name, str(path))
 
 
 def load_cases(directory: str | Path) -> list[Case]:

@@ -274,10 +274,14 @@ def module_table() -> dict[str, Any]:
 
 def load_profile(path: str | Path) -> Profile:
     path = Path(path)
+    from netlife.scenario.textfile import TextFileError, read_text
+
     try:
-        text = path.read_text()
+        text = read_text(path)
     except OSError as err:
         raise ProfileError(f"{path}: cannot read: {err.strerror}") from None
+    except TextFileError as err:
+        raise ProfileError(str(err)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

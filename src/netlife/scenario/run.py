@@ -113,12 +113,15 @@ def run_file(
 ) -> int:
     from netlife.scenario.interactive import render_transcript
     from netlife.scenario.script import ScriptError
+    from netlife.scenario.textfile import TextFileError, read_text
 
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_text(path)
     except OSError as err:
         sys.stderr.write(f"netlife: cannot read {path}: {err.strerror}\n")
+        return 2
+    except TextFileError as err:
+        sys.stderr.write(f"netlife: {err}\n")
         return 2
     try:
         host, results, recorder = play(text, machine, stop_on_error, **kernel_options)
