@@ -3,8 +3,6 @@
 import json
 import pathlib
 
-import pytest
-
 from netlife.cli import main
 
 EXAMPLE = str(pathlib.Path(__file__).resolve().parents[2] / "examples" / "veth.sh")
@@ -23,7 +21,8 @@ def test_state_accumulates_changes_and_replays_them(tmp_path, capsys):
     assert rc == 0 and out.startswith("v0@v1 ")
     saved = json.loads(state.read_text())
     # Only commands that changed the host are kept.
-    assert saved["commands"] == [["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"]]
+    argv = ["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"]
+    assert saved["commands"] == [{"argv": argv, "rc": 0}]
 
 
 def test_failed_command_is_not_saved_and_prints_iproute2_error(tmp_path, capsys):
@@ -85,11 +84,6 @@ def test_a_batch_file_that_cannot_be_read_is_iproute2s_error(tmp_path, capsys):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--state does not save namespace ids yet (the state-saving rewrite will); "
-    "remove this marker when it lands",
-)
 def test_namespace_ids_survive_between_commands(tmp_path, capsys):
     state = tmp_path / "host.json"
     assert run(capsys, state, "netns", "add", "blue")[0] == 0
