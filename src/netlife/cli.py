@@ -59,9 +59,9 @@ def _cmd_ip(args: argparse.Namespace) -> int:
 
 
 def _cmd_conform(args: argparse.Namespace) -> int:
-    from netlife.conform.cli import conform_main
+    from netlife.conform.cli import conform_command
 
-    return conform_main(args.cases, model_only=args.model_only)
+    return conform_command(args.cases, model_only=args.model_only)
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:

@@ -171,4 +171,4 @@ def test_render_table_lists_every_case_with_its_result():
     assert lines[1].split()[:3] == ["veth", "same", "0"]
     assert lines[2].split()[:3] == ["bridge", "differ", "1"]
     assert "step 3: rc: expected 0, got 2" in table
-    assert lines[-1] == "1 same, 1 differ, 1 skipped, 0 error"
+    assert lines[-1] == "1 same, 1 differ, 0 refused, 1 skipped, 0 error"

@@ -6,7 +6,15 @@ runs. The real side runs when this process may make network namespaces (root, an
 model runs: a case then passes when the model ran it without a netlife bug.
 
 Exit status: 0 when every case compared equal (or ran on the model alone); 1 when any case
-differs or a target failed on it; 2 for a case file that cannot be read or parsed.
+differs, had a line refused or a target failed on it; 2 for a case file that cannot be read or
+parsed.
+
+Nothing leaks, even under SIGKILL: from the command line the real side runs in a mount
+namespace of its own (the process re-executes itself under `unshare --mount`, keeping its pid)
+with a private tmpfs on /run/netns. The case namespaces are bind-mounted there only, so the
+host's `ip netns list` never shows them, and when the process dies however it dies, the mount
+namespace goes with it and so do the namespaces. KernelTarget also sweeps `nlc-<pid>-*` names
+of dead processes that an in-process caller (a killed test run) left in the host's /run/netns.
 """
 
 from __future__ import annotations
@@ -26,6 +34,31 @@ from netlife.conform.target import Observation
 
 EXIT_DIFFER = 1
 EXIT_USAGE = 2
+PRIVATE_NETNS_ENV = "NETLIFE_CONFORM_PRIVATE_NETNS"  # set once inside the private mounts
+NETNS_RUN_DIR = "/run/netns"
+
+
+def enter_private_netns_dir(argv: list[str]) -> str | None:
+    """Re-execute `netlife conform ARGV` in a mount namespace of its own with a tmpfs on
+    /run/netns (same pid: unshare execs in place). Returns, inside it, after mounting the
+    tmpfs: None, or why the private directory could not be made (the kernel side then skips)."""
+    if os.environ.get(PRIVATE_NETNS_ENV) != str(os.getpid()):
+        if os.geteuid() != 0 or shutil.which("unshare") is None:
+            return None  # kernel_unavailable() says why the real side cannot run
+        env = {**os.environ, PRIVATE_NETNS_ENV: str(os.getpid())}
+        command = [sys.executable, "-m", "netlife", "conform", *argv]
+        os.execvpe("unshare", ["unshare", "--mount", "--propagation", "private", "--", *command],
+                   env)  # fmt: skip
+    os.makedirs(NETNS_RUN_DIR, exist_ok=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "mode=0755", "netlife-conform", NETNS_RUN_DIR],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        return f"cannot mount a private {NETNS_RUN_DIR}: {made.stderr.strip()}"
+    return None
 
 
 def load_paths(paths: list[str]) -> list[Case]:
@@ -93,7 +126,22 @@ def run_cases(cases: list[Case], with_kernel: bool, skipped_reason: str = "") ->
     return results
 
 
-def conform_main(paths: list[str], model_only: bool = False, out: TextIO | None = None) -> int:
+def conform_command(paths: list[str], model_only: bool = False) -> int:
+    """`netlife conform`: the real side in private mounts (enter_private_netns_dir), then run."""
+    reason = (
+        None
+        if model_only
+        else enter_private_netns_dir([*(["--model-only"] if model_only else []), *paths])
+    )
+    return conform_main(paths, model_only=model_only, unavailable=reason)
+
+
+def conform_main(
+    paths: list[str],
+    model_only: bool = False,
+    out: TextIO | None = None,
+    unavailable: str | None = None,
+) -> int:
     """Load the cases, run them, print the table; the exit status as the module says."""
     out = out or sys.stdout
     try:
@@ -104,12 +152,12 @@ def conform_main(paths: list[str], model_only: bool = False, out: TextIO | None 
     except OSError as err:
         sys.stderr.write(f"netlife conform: cannot read {err.filename}: {err.strerror}\n")
         return EXIT_USAGE
-    reason = "--model-only" if model_only else kernel_unavailable()
+    reason = "--model-only" if model_only else unavailable or kernel_unavailable()
     if reason:
         out.write(f"netlife conform: real kernel side skipped ({reason}); running the model only\n")
     results = run_cases(cases, with_kernel=reason is None, skipped_reason=reason or "")
     out.write(render_table(results))
-    failed = [r for r in results if r.status in ("differ", "error")]
+    failed = [r for r in results if r.status in ("differ", "refused", "error")]
     return EXIT_DIFFER if failed else 0
 
 
@@ -119,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="+", help="case files or directories of *.case files")
     parser.add_argument("--model-only", action="store_true", help="do not run the real kernel")
     args = parser.parse_args(argv)
-    return conform_main(args.cases, model_only=args.model_only)
+    return conform_command(args.cases, model_only=args.model_only)
 
 
 if __name__ == "__main__":

@@ -87,14 +87,18 @@ class CaseResult:
     differences: list[Difference] = field(default_factory=list)
     skipped: str | None = None
     error: str | None = None
+    refused: list[str] = field(default_factory=list)  # "step N: why" for lines not run
 
     @property
     def status(self) -> str:
+        """A case with a refused line is not "same": part of it was never compared."""
         if self.error:
             return "error"
         if self.skipped:
             return "skipped"
-        return "differ" if self.differences else "same"
+        if self.differences:
+            return "differ"
+        return "refused" if self.refused else "same"
 
 
 class Canonicalizer:
@@ -281,7 +285,12 @@ def compare_case(expected: Observation, got: Observation) -> CaseResult:
     for obs in (expected, got):
         if obs.skipped:
             return CaseResult(expected.case, skipped=f"{obs.target}: {obs.skipped}")
-    return CaseResult(expected.case, diff_observations(expected, got))
+    refused = [
+        f"step {index}: {step.stderr.strip()}"
+        for index, step in enumerate(expected.steps)
+        if step.refused
+    ]
+    return CaseResult(expected.case, diff_observations(expected, got), refused=refused)
 
 
 def render_table(results: list[CaseResult], details: int = 5) -> str:
@@ -291,6 +300,7 @@ def render_table(results: list[CaseResult], details: int = 5) -> str:
     lines = [f"{'case':<{width}}  {'result':<7}  diffs  first difference"]
     for r in results:
         first = r.error or r.skipped or (str(r.differences[0]) if r.differences else "")
+        first = first or (r.refused[0] if r.refused else "")
         lines.append(f"{r.case:<{width}}  {r.status:<7}  {len(r.differences):>5}  {first}")
     for r in results:
         if r.differences:
@@ -300,7 +310,8 @@ def render_table(results: list[CaseResult], details: int = 5) -> str:
             if len(r.differences) > details:
                 lines.append(f"  ... {len(r.differences) - details} more")
     counts = {
-        s: sum(r.status == s for r in results) for s in ("same", "differ", "skipped", "error")
+        s: sum(r.status == s for r in results)
+        for s in ("same", "differ", "refused", "skipped", "error")
     }
     lines.append("")
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -110,6 +110,33 @@ def delete_namespaces(names: list[str]) -> list[str]:
     return [name for name in names if name in listed]
 
 
+def sweep_dead_runs() -> list[str]:
+    """Delete `nlc-<pid>-…` namespaces whose pid is gone: what a killed in-process run (a test
+    session killed with SIGKILL) left behind. Names of live processes are left alone."""
+    swept = []
+    for line in run_ip(["ip", "netns", "list"]).stdout.splitlines():
+        name = line.split()[0] if line.split() else ""
+        parts = name.split("-")
+        if len(parts) < 3 or parts[0] != "nlc" or not parts[1].isdigit():
+            continue
+        pid = int(parts[1])
+        if pid == os.getpid() or _alive(pid):
+            continue
+        run_ip(["ip", "netns", "del", name])
+        swept.append(name)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _delete_live_at_exit() -> None:
     delete_namespaces(sorted(n for n, pid in LIVE_NAMESPACES.items() if pid == os.getpid()))
 
@@ -249,6 +276,7 @@ class KernelTarget:
 
     def __init__(self) -> None:
         self.kinds: dict[str, bool] = {}  # link kind → whether this kernel has it (probed)
+        self.swept = sweep_dead_runs()
 
     def run_case(self, case: Case) -> Observation:
         if case.model_only:
