@@ -197,12 +197,12 @@ def _run_locked(path: str, argv: list[str], machine: str | None) -> int:
     except TextFileError as err:
         sys.stderr.write(f"netlife: {err}\n")
         return 2
-    before = side_effects(host), host_digest(host)
+    before = side_effects(host)
     result = host.run_command(argv, stdin)
     host.settle()
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
-    if keep_command(argv, result.rc, before, (side_effects(host), host_digest(host))):
+    if keep_command(argv, before, side_effects(host)):
         entry = {"argv": argv, "rc": result.rc}
         if stdin:
             entry["stdin"] = stdin
@@ -214,12 +214,11 @@ def _run_locked(path: str, argv: list[str], machine: str | None) -> int:
     return result.rc
 
 
-def keep_command(argv: list[str], rc: int, before: tuple, after: tuple) -> bool:
-    """Whether the saved host needs this command: one that may change the host and succeeded
-    (or ran a batch, whose first lines may have), or any command that visibly changed it."""
-    if before != after:
-        return True
-    return may_change_host(argv) and (rc == 0 or batch_name(argv[1:]) is not None)
+def keep_command(argv: list[str], before: tuple, after: tuple) -> bool:
+    """Whether the saved host needs this command: any that may change the host, whatever its
+    status (a failed request can leave part of its work done, as do_setlink and a half-run
+    `-batch` do on the kernel), and any read that changed something (an nsid allocated)."""
+    return may_change_host(argv) or before != after
 
 
 def batch_name(argv: list[str]) -> str | None:
