@@ -48,11 +48,18 @@ def test_packages_import_only_in_the_allowed_direction():
     assert not bad, "\n".join(bad)
 
 
+# `netlife serve` and its client: a Unix socket between two netlife processes and a wait for
+# the state file's lock; no real kernel object is touched.
+LOCAL_SERVICE = {"shim_client.py", "scenario/serve.py"}
+
+
 def test_only_conform_touches_the_real_kernel():
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
         rel = path.relative_to(SRC)
         if rel.parts[0] == "conform" or rel.parts[0] == "adapters":
+            continue
+        if str(rel) in LOCAL_SERVICE:
             continue
         text = path.read_text()
         for needle in (

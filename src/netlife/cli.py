@@ -22,6 +22,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(sys.stdout, args)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from netlife.scenario.serve import IDLE_SECS, serve, stop
+
+    if args.stop:
+        return stop(args.state)
+    return serve(args.state, args.machine, IDLE_SECS if args.idle is None else args.idle)
+
+
+def _cmd_shims(args: argparse.Namespace) -> int:
+    from netlife.scenario.serve import write_shims
+
+    for path in write_shims(args.dir, args.state, args.machine):
+        sys.stdout.write(f"{path}\n")
+    return 0
+
+
 def _kernel_options(args: argparse.Namespace) -> dict:
     options: dict = {}
     if getattr(args, "no_netkit_notifier", False):
@@ -145,6 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--machine")
     p.add_argument("argv", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_ip)
+    p = sub.add_parser("serve", help="keep a saved host up behind a Unix socket (--state FILE)")
+    p.add_argument("--state", required=True, help="the saved host it serves and keeps saved")
+    p.add_argument("--machine")
+    p.add_argument("--idle", type=float, metavar="SECS", help="exit after SECS idle (300)")
+    p.add_argument("--stop", action="store_true", help="stop the server of --state")
+    p.set_defaults(func=_cmd_serve)
+    p = sub.add_parser("shims", help="write ip, bridge, modprobe … into DIR for PATH=DIR:$PATH")
+    p.add_argument("dir")
+    p.add_argument("--state", help="the saved host they act on (else $NETLIFE_STATE)")
+    p.add_argument("--machine", help="machine profile of a new --state file")
+    p.set_defaults(func=_cmd_shims)
     p = sub.add_parser("conform", help="run case files on the model and the real kernel")
     p.add_argument("cases", nargs="+")
     p.add_argument(

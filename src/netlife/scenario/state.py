@@ -17,7 +17,6 @@ and left untouched.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -92,6 +91,7 @@ def load_state(path: str) -> dict[str, Any]:
         and _argv_list([c.get("argv")])
         and type(c.get("rc")) is int
         and isinstance(c.get("stdin", ""), str)
+        and isinstance(c.get("netns", ""), str)
         for c in cmds
     ):
         raise StateError(f"{path}: 'commands' must be a list of {{argv, rc}} entries")
@@ -118,7 +118,10 @@ def replay(data: dict[str, Any], path: str, machine: str | None) -> Any:
     host.files.update(data["files"])
     for number, entry in enumerate(data["commands"], 1):
         host.settle()
-        result = host.run_command(entry["argv"], entry.get("stdin", ""))
+        net = host.netns.get(entry["netns"]) if "netns" in entry else host.kernel.init_net
+        if net is None:
+            raise StateError(f"{path}: saved command {number} runs in a namespace that is gone")
+        result = host.run_in(net, entry["argv"], entry.get("stdin", ""), {})
         if result.rc != entry["rc"]:
             raise StateError(
                 f"{path}: saved command {number} ({' '.join(entry['argv'])}) exited "
@@ -153,16 +156,31 @@ def save_state(path: str, data: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: str) -> Iterator[None]:
+def locked(path: str) -> Iterator[str | None]:
     """Hold the state file's lock: `.NAME.lock` beside it (the file itself is replaced on each
-    save, so a lock on it would not serialise anything)."""
-    directory, name = os.path.split(os.path.abspath(path))
-    fd = os.open(os.path.join(directory, f".{name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    save, so a lock on it would not serialise anything). While a `netlife serve` holds it for
+    good, yield its socket instead (None when we hold the lock)."""
+    from netlife.shim_client import lock_or_server
+
+    fd, address = lock_or_server(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        yield address
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
+
+
+def _forward(address: str, argv: list[str]) -> int:
+    from netlife.shim_client import ask
+
+    stdin = sys.stdin.read() if batch_name(argv[1:]) == "-" else ""
+    message = {"argv": argv, "stdin": stdin, "cwd": os.getcwd(), "netns": None}
+    reply = ask(address, message)
+    if reply is None or "rc" not in reply:
+        raise StateError(f"the server on {address} did not answer")
+    sys.stdout.write(reply["stdout"])
+    sys.stderr.write(reply["stderr"])
+    return reply["rc"]
 
 
 def check_folder(path: str) -> None:
@@ -176,7 +194,9 @@ def run_ip_with_state(path: str, argv: list[str], machine: str | None = None) ->
         argv = argv[1:]
     try:
         check_folder(path)
-        with locked(path):
+        with locked(path) as served:
+            if served is not None:  # a `netlife serve` holds the host: ask it
+                return _forward(served, ["ip", *argv])
             return _run_locked(path, ["ip", *argv], machine)
     except StateError as err:
         sys.stderr.write(f"netlife: {err}\n")
@@ -184,34 +204,67 @@ def run_ip_with_state(path: str, argv: list[str], machine: str | None = None) ->
 
 
 def _run_locked(path: str, argv: list[str], machine: str | None) -> int:
-    data = load_state(path)
-    host = replay(data, path, machine)
+    saved = SavedHost.load(path, machine)
     stdin = ""
-    try:
-        imported = import_batch_file(host, argv[1:])
-        if batch_name(argv[1:]) == "-":
+    if batch_name(argv[1:]) == "-":
+        try:
             stdin = decode_text(sys.stdin.buffer.read(), "<stdin>")
-    except OSError as err:
-        sys.stderr.write(f'Cannot open file "{err.filename}" for reading: {err.strerror}\n')
-        return 1
-    except TextFileError as err:
-        sys.stderr.write(f"netlife: {err}\n")
-        return 2
-    before = side_effects(host)
-    result = host.run_command(argv, stdin)
-    host.settle()
-    sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
-    if keep_command(argv, before, side_effects(host)):
-        entry = {"argv": argv, "rc": result.rc}
-        if stdin:
-            entry["stdin"] = stdin
-        data["commands"].append(entry)
-        data["machine"] = data.get("machine") or machine
-        data["digest"] = host_digest(host)
-        data["files"].update(imported)
-        save_state(path, data)
-    return result.rc
+        except TextFileError as err:
+            sys.stderr.write(f"netlife: {err}\n")
+            return 2
+    rc, out, err = saved.run(argv, stdin)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    return rc
+
+
+class SavedHost:
+    """A host loaded from its state file, and the file kept up to date as commands run on it
+    (the caller holds the file's lock). Used once by `netlife ip --state`, for a lifetime by
+    `netlife serve` (scenario/serve.py)."""
+
+    def __init__(self, path: str, data: dict[str, Any], host: Any, machine: str | None) -> None:
+        self.path, self.data, self.host, self.machine = path, data, host, machine
+
+    @classmethod
+    def load(cls, path: str, machine: str | None = None) -> SavedHost:
+        """Raises StateError for a file that cannot be used."""
+        data = load_state(path)
+        return cls(path, data, replay(data, path, machine), machine)
+
+    def run(
+        self, argv: list[str], stdin: str = "", cwd: str = "", netns: str | None = None
+    ) -> tuple[int, str, str]:
+        """Run one command (in namespace `netns` of `ip netns`, else the root); save the
+        host if it needs the command. Returns (status, stdout, stderr)."""
+        host = self.host
+        net = host.kernel.init_net
+        if netns is not None:
+            if netns not in host.netns:
+                text = f'Cannot open network namespace "{netns}": No such file or directory\n'
+                return 1, "", text
+            net = host.netns[netns]
+        try:
+            imported = import_batch_file(host, argv[1:], cwd) if argv[0] == "ip" else {}
+        except OSError as err:
+            return 1, "", f'Cannot open file "{err.filename}" for reading: {err.strerror}\n'
+        except TextFileError as err:
+            return 2, "", f"netlife: {err}\n"
+        before = side_effects(host)
+        result = host.run_in(net, argv, stdin, {})
+        host.settle()
+        if keep_command(argv, before, side_effects(host)):
+            entry: dict[str, Any] = {"argv": argv, "rc": result.rc}
+            if stdin:
+                entry["stdin"] = stdin
+            if netns is not None:
+                entry["netns"] = netns
+            self.data["commands"].append(entry)
+            self.data["machine"] = self.data.get("machine") or self.machine
+            self.data["digest"] = host_digest(host)
+            self.data["files"].update(imported)
+            save_state(self.path, self.data)
+        return result.rc, result.stdout, result.stderr
 
 
 def keep_command(argv: list[str], before: tuple, after: tuple) -> bool:
@@ -239,10 +292,11 @@ def batch_name(argv: list[str]) -> str | None:
     return None
 
 
-def import_batch_file(host: Any, argv: list[str]) -> dict[str, str]:
-    """`-batch FILE` names a file of the user's machine: copy it into the host's files."""
+def import_batch_file(host: Any, argv: list[str], cwd: str = "") -> dict[str, str]:
+    """`-batch FILE` names a file of the user's machine (relative to `cwd`): copy it into the
+    host's files, under the name ip was given."""
     name = batch_name(argv)
     if name is None or name == "-":
         return {}
-    host.files[name] = read_text(name)
+    host.files[name] = read_text(os.path.join(cwd, name))
     return {name: host.files[name]}
