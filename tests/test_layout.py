@@ -50,7 +50,7 @@ def test_packages_import_only_in_the_allowed_direction():
 
 # `netlife serve` and its client: a Unix socket between two netlife processes and a wait for
 # the state file's lock; no real kernel object is touched.
-LOCAL_SERVICE = {"shim_client.py", "scenario/serve.py"}
+LOCAL_SERVICE = {"scenario/shim_client.py", "scenario/serve.py"}
 
 
 def test_only_conform_touches_the_real_kernel():

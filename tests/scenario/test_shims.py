@@ -83,10 +83,7 @@ def test_a_killed_server_loses_nothing_it_answered(shims, tmp_path):
 def real_namespace_run(script: pathlib.Path) -> str:
     """The script in a new real namespace (unnamed), under a private /run/netns and /sys:
     nothing reaches the host's namespace list, and everything dies with the command."""
-    inner = (
-        "mount -t tmpfs netlife-shims /run/netns && mount -t sysfs sysfs /sys && "
-        f"bash {script}"
-    )
+    inner = f"mount -t tmpfs netlife-shims /run/netns && mount -t sysfs sysfs /sys && bash {script}"
     done = subprocess.run(
         ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c", inner],
         capture_output=True, text=True, timeout=120, env={**ENV, "LC_ALL": "C"},

@@ -8,7 +8,8 @@ so a kill loses nothing that was answered. The server holds the state file's loc
 life; `netlife ip --state` then forwards to it instead of loading the file. It exits after
 --idle seconds without a request, or on {"op": "stop"}.
 
-`netlife shims DIR` writes the client (shim_client.py) and its command links into DIR.
+`netlife shims DIR` writes the client (scenario/shim_client.py) and its command links into
+DIR.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from netlife.scenario.state import SavedHost, StateError, check_folder, empty_state, save_state
 from netlife.scenario.state_keep import DISPATCH, IP_OBJECTS, matches
-from netlife.shim_client import SHIM_NAMES, ask, lock_or_server, socket_path
+from netlife.scenario.shim_client import SHIM_NAMES, ask, lock_or_server, socket_path
 
 IDLE_SECS = 300.0
 
@@ -142,7 +143,7 @@ def write_shims(folder: str, state: str | None, machine: str | None = None) -> l
         data["machine"] = os.path.abspath(machine)
         save_state(state, data)
     import netlife
-    import netlife.shim_client as client
+    import netlife.scenario.shim_client as client
 
     os.makedirs(folder, exist_ok=True)
     with open(client.__file__, encoding="utf-8") as f:

@@ -160,7 +160,7 @@ def locked(path: str) -> Iterator[str | None]:
     """Hold the state file's lock: `.NAME.lock` beside it (the file itself is replaced on each
     save, so a lock on it would not serialise anything). While a `netlife serve` holds it for
     good, yield its socket instead (None when we hold the lock)."""
-    from netlife.shim_client import lock_or_server
+    from netlife.scenario.shim_client import lock_or_server
 
     fd, address = lock_or_server(path)
     try:
@@ -171,7 +171,7 @@ def locked(path: str) -> Iterator[str | None]:
 
 
 def _forward(address: str, argv: list[str]) -> int:
-    from netlife.shim_client import ask
+    from netlife.scenario.shim_client import ask
 
     stdin = sys.stdin.read() if batch_name(argv[1:]) == "-" else ""
     message = {"argv": argv, "stdin": stdin, "cwd": os.getcwd(), "netns": None}
