@@ -22,9 +22,9 @@ import stat
 import sys
 from typing import Any
 
+from netlife.scenario.shim_client import SHIM_NAMES, ask, lock_or_server, socket_path
 from netlife.scenario.state import SavedHost, StateError, check_folder, empty_state, save_state
 from netlife.scenario.state_keep import DISPATCH, IP_OBJECTS, matches
-from netlife.scenario.shim_client import SHIM_NAMES, ask, lock_or_server, socket_path
 
 IDLE_SECS = 300.0
 
