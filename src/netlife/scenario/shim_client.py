@@ -15,11 +15,9 @@ Protocol: one JSON line each way over the Unix socket beside the state file
 it) when none answers.
 """
 
-import hashlib
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 
@@ -38,6 +36,8 @@ def socket_path(state: str) -> str:
     path = os.path.join(directory, f".{name}.sock")
     if len(path.encode()) <= 100:
         return path
+    import hashlib  # only here: every import is start-up time of every shimmed command
+
     digest = hashlib.sha256(state.encode()).hexdigest()[:20]
     return f"/tmp/netlife-{digest}.sock"
 
@@ -81,7 +81,9 @@ def ask(path: str, request: dict, timeout: float | None = None) -> dict | None:
     return json.loads(b"".join(chunks)) if chunks else None
 
 
-def start_server(state: str) -> subprocess.Popen:
+def start_server(state: str):
+    import subprocess
+
     env = dict(os.environ)
     if SOURCE:
         env["PYTHONPATH"] = SOURCE + os.pathsep + env.get("PYTHONPATH", "")

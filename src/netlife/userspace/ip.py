@@ -271,6 +271,21 @@ def print_context(host: Host, net: Net, msgs: list[IfInfoMsg] | None = None):
     )
 
 
+def lazy_print_context(host: Host, net: Net):
+    """The cache `ip link show DEV` has: empty, each index it needs fetched on a miss
+    (lib/ll_map.c:ll_link_get), so one device costs one lookup, not a dump of all."""
+    from netlife.kernel.rtnetlink import rtnl_getlink
+    from netlife.userspace.ip_print import PrintContext
+
+    def lookup(ifindex: int) -> IfInfoMsg | None:
+        try:
+            return rtnl_getlink(net, IfInfoMsg(ifi_index=ifindex))[0]
+        except KernelError:
+            return None
+
+    return PrintContext(nsid_names=nsid_names(host, net), lookup=lookup)
+
+
 def link_dump_json(host: Host, net: Net) -> list[dict[str, Any]]:
     """What `ip -j -d link show` prints in `net`, parsed: one dict per link, ifindex order."""
     from netlife.userspace.ip_print import link_json

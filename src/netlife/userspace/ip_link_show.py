@@ -21,6 +21,7 @@ from netlife.userspace.ip import (
     check_ifname,
     duparg2,
     invarg,
+    lazy_print_context,
     link_dump,
     ll_name_to_index,
     matches,
@@ -98,8 +99,8 @@ def ipaddr_list(run: IpRun, args: list[str], do_link: bool) -> int:
         if ifindex <= 0:
             run.err(f'Device "{filter_dev}" does not exist.\n')
             return -1
-    ctx = print_context(run.host, run.net)
     if filter_dev is not None and group == -1 and do_link:
+        ctx = lazy_print_context(run.host, run.net)
         # iplink_get: one RTM_GETLINK by name; print_linkinfo still applies the filters.
         try:
             attr = "IFLA_IFNAME" if check_ifname(filter_dev) else "IFLA_ALT_IFNAME"
@@ -108,6 +109,7 @@ def ipaddr_list(run: IpRun, args: list[str], do_link: bool) -> int:
             run.err(f"Cannot send link get request: {strerror(failed.error.errno)}\n")
             raise IpExit(1) from None
     else:
+        ctx = print_context(run.host, run.net)
         msgs = link_dump(run.net)
     shown = []
     for msg in msgs:

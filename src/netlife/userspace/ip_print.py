@@ -128,6 +128,8 @@ class PrintContext:
     group_names: dict[int, str] = field(default_factory=lambda: {0: "default"})
     users: dict[int, str] = field(default_factory=lambda: {0: "root"})
     groups: dict[int, str] = field(default_factory=lambda: {0: "root"})
+    # ll_link_get: on a cache miss, an RTM_GETLINK of that index (None: the cache is complete)
+    lookup: Any = None
 
     @classmethod
     def from_links(cls, msgs: list[IfInfoMsg], nsid_names: dict[int, str] | None = None):
@@ -160,12 +162,21 @@ class PrintContext:
         """ll_index_to_name: "*" for 0, "ifN" when the index is unknown."""
         if ifindex == 0:
             return "*"
+        if ifindex not in self.names and self.lookup is not None:
+            self._fetch(ifindex)
         return self.names.get(ifindex, f"if{ifindex}")
+
+    def _fetch(self, ifindex: int) -> None:
+        msg = self.lookup(ifindex)
+        if msg is not None:
+            self.remember(msg)
 
     def index_to_flags(self, ifindex: int) -> int:
         """ll_index_to_flags: 0 for index 0, all bits (-1) when the index is unknown."""
         if ifindex == 0:
             return 0
+        if ifindex not in self.flags and self.lookup is not None:
+            self._fetch(ifindex)
         return self.flags.get(ifindex, -1)
 
     def group_name(self, group: int) -> str:
