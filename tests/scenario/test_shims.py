@@ -3,7 +3,6 @@ stays up; the same output as the real kernel in a namespace (kernel test)."""
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import shutil
@@ -11,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+
+from netlife.scenario.state import load_state
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((pathlib.Path(__file__).parent / "shim_scripts").glob("*.sh"))
@@ -49,7 +50,7 @@ def test_a_script_runs_against_one_host_and_the_host_is_saved(shims, tmp_path):
     out = through_shims(bin_dir, script, tmp_path)
     # veth registers the peer first: d1 is ifindex 2, d0 is 3
     assert out.splitlines()[0].startswith("d1@if3 ") and out.splitlines()[1] == "1500"
-    saved = json.loads(state.read_text())["commands"]
+    saved = load_state(str(state))["commands"]  # the file and the server's journal
     # (the dump inside blue is kept too: it allocated blue's nsid for the peer's namespace)
     assert [c["argv"][:3] for c in saved][:3] == [["ip", "link", "add"], ["ip", "netns", "add"],
                                                   ["ip", "link", "set"]]  # fmt: skip

@@ -95,3 +95,21 @@ def test_a_failure_between_write_and_rename_keeps_the_old_file(tmp_path, monkeyp
         save_state(str(path), new)
     assert load_state(str(path)) == old
     assert [p.name for p in tmp_path.iterdir()] == ["host.json"]  # the temporary file is gone
+
+
+def test_the_journal_drops_a_torn_line_and_skips_what_the_file_already_has(tmp_path):
+    from netlife.scenario import state_journal
+    from netlife.scenario.state import empty_state
+
+    path = str(tmp_path / "host.json")
+    data = empty_state()
+    for n in range(3):
+        data["commands"].append({"argv": ["ip", "link", "add", f"d{n}", "type", "dummy"], "rc": 0})
+        data["digest"] = f"after {n}"
+        state_journal.append(path, data, {})
+    first = {**data, "commands": data["commands"][:1], "digest": "after 0"}
+    save_state(path, first)  # folded up to command 0, then killed before the journal went
+    with open(state_journal.journal_path(path), "a") as f:
+        f.write('{"seq": 3, "entry": {"argv": ["ip"]')  # a kill in the middle of an append
+    loaded = load_state(path)
+    assert loaded["commands"] == data["commands"] and loaded["digest"] == "after 2"

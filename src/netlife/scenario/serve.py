@@ -3,8 +3,10 @@
 Model-only. Loading a saved host replays its history (scenario/state.py), which grows with
 every change; a server replays it once and then answers each command as the kernel answers a
 request: one at a time, in arrival order (concurrent clients are serialised by the accept
-loop), each change saved before the reply (write, fsync, rename, as `netlife ip --state` does),
-so a kill loses nothing that was answered. The server holds the state file's lock for its whole
+loop), each change saved before the reply: appended to a journal and fsynced
+(scenario/state_journal.py), folded into the file (write, fsync, rename) every 1,000 changes
+and on exit; so a kill loses nothing that was answered, and a change costs the same whatever
+the length of the history. The server holds the state file's lock for its whole
 life; `netlife ip --state` then forwards to it instead of loading the file. It exits after
 --idle seconds without a request, or on {"op": "stop"}.
 
@@ -45,6 +47,7 @@ def serve(path: str, machine: str | None = None, idle: float = IDLE_SECS) -> int
         sys.stderr.write(f"netlife: {err}\n")
         os.close(lock)
         return 2
+    saved.journal = True
     with contextlib.suppress(FileNotFoundError):
         os.unlink(address)  # a dead server's socket: we hold the lock, so nobody serves it
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -66,6 +69,8 @@ def serve(path: str, machine: str | None = None, idle: float = IDLE_SECS) -> int
         listener.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(address)
+        if saved.unfolded:
+            saved.fold()  # saving on exit: the journal folded into the file
         os.close(lock)
 
 

@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from netlife.scenario import state_journal
 from netlife.scenario.state_keep import matches, may_change_host, side_effects
 from netlife.scenario.textfile import TextFileError, decode_text, read_text
 
@@ -67,7 +68,7 @@ def load_state(path: str) -> dict[str, Any]:
     try:
         text = read_text(path)
     except FileNotFoundError:
-        return empty_state()
+        text = json.dumps(empty_state())  # a served host may be in its journal only
     except OSError as err:
         raise StateError(f"cannot read {path}: {err.strerror}") from None
     except TextFileError as err:
@@ -85,6 +86,8 @@ def load_state(path: str) -> dict[str, Any]:
         data["version"] = VERSION
     if data.get("version") != VERSION:
         raise StateError(f"{path}: unsupported state version {data.get('version')!r}")
+    if isinstance(data.get("commands"), list) and isinstance(data.setdefault("files", {}), dict):
+        state_journal.replay_into(path, data)
     cmds = data.get("commands")
     if not isinstance(cmds, list) or not all(
         isinstance(c, dict)
@@ -232,6 +235,14 @@ class SavedHost:
 
     def __init__(self, path: str, data: dict[str, Any], host: Any, machine: str | None) -> None:
         self.path, self.data, self.host, self.machine = path, data, host, machine
+        self.journal = False  # True: save by appending to the journal (netlife serve)
+        self.unfolded = 0  # commands in the journal, not yet in the file
+
+    def fold(self) -> None:
+        """Write the whole state (write, fsync, rename), then drop the journal it includes."""
+        save_state(self.path, self.data)
+        state_journal.remove(self.path)
+        self.unfolded = 0
 
     @classmethod
     def load(cls, path: str, machine: str | None = None) -> SavedHost:
@@ -270,7 +281,14 @@ class SavedHost:
             self.data["machine"] = self.data.get("machine") or self.machine
             self.data["digest"] = host_digest(host)
             self.data["files"].update(imported)
-            save_state(self.path, self.data)
+            if self.journal:
+                state_journal.append(self.path, self.data, imported)
+                self.unfolded += 1
+                if self.unfolded >= state_journal.COMPACT_EVERY:
+                    self.fold()
+            else:
+                save_state(self.path, self.data)
+                state_journal.remove(self.path)
         return result.rc, result.stdout, result.stderr
 
 
