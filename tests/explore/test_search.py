@@ -92,3 +92,14 @@ def test_budget_parses_seconds_minutes_operations_and_episodes():
     assert Budget.parse("30ep").episodes == 30
     with pytest.raises(ValueError):
         Budget.parse("soon")
+
+
+def test_a_stacked_device_holding_its_lower_does_not_make_a_second_signature():
+    script = [
+        "ip link add mv0 link enp10s0f0np0 type macvlan",
+        "xdpsock -i mv0 -q 0",
+        "echo 0000:0a:00.0 > /sys/bus/pci/drivers/mlx5_core/unbind",
+    ]
+    finding = replay(Machine(None, xsk_notifier=False), script)
+    assert finding.signature == XSK_HANG
+    assert finding.kinds == ["macvlan", "mlx5_core"]
