@@ -114,7 +114,11 @@ def test_a_changeupper_veto_unregisters_the_macvlan_and_its_new_port(host):
     assert host.init_net.dev_get_by_name("mv0") is None
     assert v0.rx_handler is None and not v0.priv_flags & IFF_MACVLAN_PORT
     host.kernel.clock.run_pending()  # the veth's own linkwatch event
-    assert v0.refcnt_tracker.holders() == [("register_netdevice", 1)]
+    assert v0.refcnt_tracker.holders() == [
+        ("inetdev_init", 1),
+        ("ipv6_add_dev", 1),
+        ("register_netdevice", 1),
+    ]
 
 
 def test_the_lower_reference_is_dropped_by_the_destructor_so_the_lower_finishes_last(host):

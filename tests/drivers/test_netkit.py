@@ -259,7 +259,7 @@ def test_lease_survives_moves_and_link_flaps_and_ends_with_the_guest_namespace(k
     put_net(guest)  # ip netns del: netkit has link ops, so it is destroyed with the namespace
     k.clock.run_pending()
     assert nk.freed and netif_get_rx_queue(phys, 4).lease is None
-    assert phys.refcnt == 2  # base + registered
+    assert phys.refcnt == 4  # base, registered, in_device, inet6_dev
 
 
 def test_without_the_notifier_the_physical_device_waits_until_netkit_is_deleted():

@@ -21,7 +21,7 @@ def test_healthy_host_has_no_problems(host):
     [
         (lambda k, d: k.init_net.name_hash.pop("d0"), "name_hash['d0'] does not map to d0"),
         (lambda k, d: k.init_net.index_hash.pop(d.ifindex), "does not map to d0"),
-        (lambda k, d: setattr(d, "refcnt", d.refcnt + 1), "d0: refcnt 3 != 1 + 0 untracked"),
+        (lambda k, d: setattr(d, "refcnt", d.refcnt + 1), "d0: refcnt 5 != 1 + 0 untracked"),
         (lambda k, d: k.init_net.dev_base.pop(d), "NETREG_REGISTERED but not listed"),
         (lambda k, d: setattr(d, "freed", True), "freed device d0 (ifindex"),
         (lambda k, d: setattr(k, "dev_unreg_count", 1), "dev_unreg_count is 1"),

@@ -261,13 +261,13 @@ def test_dropping_a_reference_not_held_warns(host):
     dev = simple_dev(host.kernel)
     dev_put(dev)
     assert_warn(host, "refcnt-negative")
-    assert dev.refcnt == 2  # unchanged: base + registered
+    assert dev.refcnt == 4  # unchanged: base, registered, in_device, inet6_dev
     tracker = netdev_hold(dev, "once")
     netdev_put(dev, tracker)
     netdev_put(dev, tracker)
     assert host.violations().count(("refcnt-negative", "WARN")) == 2
     assert "netdev_put(eth0): tracker once not held" in host.dmesg_lines()
-    assert dev.refcnt == 2  # the registered reference only
+    assert dev.refcnt == 4  # registered, in_device, inet6_dev
     unregister_netdev(dev)
     free_netdev(dev)
 

@@ -13,13 +13,13 @@ from netlife.kernel.ref_tracker import ref_tracker_debugfs_text, ref_tracker_dir
 def test_count_is_base_plus_tracked_plus_untracked(host):
     dev = host.dummy("d0")
     host.kernel.clock.run_pending()
-    assert dev.refcnt == 2  # base + register_netdevice
+    assert dev.refcnt == 4  # base, register_netdevice, inetdev_init, ipv6_add_dev
     a = netdev_hold(dev, "a")
     dev_hold(dev)
-    assert dev.refcnt == 4 and dev.refcnt_tracker.untracked == 1
+    assert dev.refcnt == 6 and dev.refcnt_tracker.untracked == 1
     netdev_put(dev, a)
     dev_put(dev)
-    assert dev.refcnt == 2 and a.dead
+    assert dev.refcnt == 4 and a.dead
 
 
 def test_holders_group_identical_stacks_most_first(host):
@@ -29,15 +29,17 @@ def test_holders_group_identical_stacks_most_first(host):
     assert dev.refcnt_tracker.holders() == [
         ("xsk_bind", 3),
         ("a_holder", 1),
+        ("inetdev_init", 1),
+        ("ipv6_add_dev", 1),
         ("register_netdevice", 1),
     ]
     tag = f"netdev@{dev.kaddr:016x}"
     assert ref_tracker_dir_print(dev)[:2] == [
-        f"ref_tracker: {tag} has 3/5 users at",
+        f"ref_tracker: {tag} has 3/7 users at",
         "     xsk_bind",
     ]
     text = host.kernel.sysfs.read(host.init_net, f"/sys/kernel/debug/ref_tracker/{tag}")
-    assert text == ref_tracker_debugfs_text(dev) and text.startswith(f"{tag} has 3/5 users at\n")
+    assert text == ref_tracker_debugfs_text(dev) and text.startswith(f"{tag} has 3/7 users at\n")
     for t in ts:
         netdev_put(dev, t)
 

@@ -42,8 +42,12 @@ def test_notifiers_see_uninitialized_at_post_init_and_registered_and_listed_at_r
         ("NETDEV_POST_INIT", NETREG_UNINITIALIZED, False, 2),
         ("NETDEV_REGISTER", NETREG_REGISTERED, True, 2),
     ]
-    assert dev.present and dev.refcnt == 2
-    assert dev.refcnt_tracker.holders() == [("register_netdevice", 1)]
+    assert dev.present and dev.refcnt == 4
+    assert dev.refcnt_tracker.holders() == [
+        ("inetdev_init", 1),
+        ("ipv6_add_dev", 1),
+        ("register_netdevice", 1),
+    ]
     assert host.events == [("RTM_NEWLINK", "eth0", 2)]  # no rtnl_link_ops: sent at once
     unregister_netdev(dev)
     assert dev.refcnt == 1 and dev.refcnt_tracker.holders() == []

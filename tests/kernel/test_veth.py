@@ -110,7 +110,8 @@ def test_carrier_and_operstate_follow_the_peer(host):
     assert not v0.carrier and v0.operstate == IF_OPER_LOWERLAYERDOWN
     assert rtnl_fill_ifinfo(v1, "RTM_NEWLINK", 0).attrs["IFLA_OPERSTATE"] == IF_OPER_DOWN
     # The linkwatch events took and dropped their references.
-    assert v0.refcnt == 2 and v1.refcnt == 2
+    # + in_device and inet6_dev; v0, still up, keeps its IPv6 routes (ff00::/8, fe80::/64)
+    assert v0.refcnt == 6 and v1.refcnt == 4
 
 
 def test_pair_across_namespaces_reports_link_netns_and_dies_together(host):
@@ -146,4 +147,4 @@ def test_moving_an_end_keeps_the_pair(host):
     ]
     assert [e[0] for e in host.events] == ["RTM_NEWLINK", "RTM_DELLINK", "RTM_NEWLINK"]
     host.kernel.clock.run_pending()  # the linkwatch events drop their references
-    assert v0.refcnt == 2  # a move changes no reference
+    assert v0.refcnt == 4  # a move changes no reference (in_device, inet6_dev kept)

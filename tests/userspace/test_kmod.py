@@ -20,7 +20,7 @@ def _run(host, line):
 def test_modprobe_pulls_dependencies_and_lsmod_prints_the_real_layout():
     host = _host()
     assert _run(host, "modprobe mlx5_ib").rc == 0
-    assert list(host.kernel.modules) == ["loopback", "mlx5_core", "mlx5_ib"]
+    assert list(host.kernel.modules) == ["loopback", "ipv4", "ipv6", "mlx5_core", "mlx5_ib"]
     out = _run(host, "lsmod").stdout
     assert out == (
         "Module                  Size  Used by\n"
@@ -45,7 +45,7 @@ def test_modprobe_r_removes_the_module_and_its_unused_dependencies():
     host.settle()
     assert host.kernel.init_net.dev_get_by_name("p0") is not None
     assert _run(host, "modprobe -r mlx5_ib").rc == 0
-    assert list(host.kernel.modules) == ["loopback"]
+    assert list(host.kernel.modules) == ["loopback", "ipv4", "ipv6"]
     assert host.kernel.init_net.dev_get_by_name("p0") is None
 
 

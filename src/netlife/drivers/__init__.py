@@ -22,12 +22,16 @@ from netlife.drivers import (
     vlan,
     vxlan,
 )
+from netlife.kernel.ipv4 import af_inet
+from netlife.kernel.ipv6 import af_inet6
 from netlife.kernel.module import Module
 
 MODULES: dict[str, Module] = {
     m.name: m
     for m in (
         loopback.MODULE,
+        af_inet.MODULE,
+        af_inet6.MODULE,
         dummy.MODULE,
         ifb.MODULE,
         veth.MODULE,

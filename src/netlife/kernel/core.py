@@ -116,6 +116,8 @@ class Kernel:
         self.linkwatch_list: dict[NetDevice, None] = {}  # lweventlist: ordered, O(1) removal
         self.linkwatch_scheduled = False
         self.link_monitors: list[Callable[[Net, Any], None]] = []
+        # recorders of the other NETLINK_ROUTE groups (addresses, routes): (net, group, msg)
+        self.rtnl_monitors: list[Callable[[Net, str, Any], None]] = []
         self.notifier_trace: list[tuple[int, str]] | None = None
         self.hangs: list[Any] = []
         self.pernet_list: list[Any] = []

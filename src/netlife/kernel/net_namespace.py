@@ -8,7 +8,7 @@ namespaces (setup_net, cleanup_net) are in netns_lifecycle.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.errors import EBUSY, EINVAL, ENOSPC, KernelError
 from netlife.kernel.notifier import RawNotifierHead
@@ -35,6 +35,8 @@ class Net:
         "index_hash",
         "index_reserved",
         "inum",
+        "ipv4",
+        "ipv6",
         "kernel",
         "loopback_dev",
         "name_hash",
@@ -61,6 +63,8 @@ class Net:
         self.xsk_list: list = []  # AF_XDP sockets of this namespace (net->xdp.list)
         self.count = 1  # passive users keeping the namespace alive (processes, mounts, files)
         self.dead = False  # unlinked from net_namespace_list by cleanup_net
+        self.ipv4: Any = None  # struct netns_ipv4: FIB tables, devconf (ipv4 pernet init)
+        self.ipv6: Any = None  # struct netns_ipv6: FIB6 tables (ipv6 pernet init)
 
     def __repr__(self) -> str:
         return f"<Net inum={self.inum} devices={len(self.dev_base)}>"

@@ -162,6 +162,8 @@ class NetDevice:
         "group",
         "ifalias",
         "ifindex",
+        "ip6_ptr",
+        "ip_ptr",
         "kaddr",
         "kernel",
         "kobj_refcnt",
@@ -285,6 +287,8 @@ class NetDevice:
         self.rx_handler: object | None = None
         self.netns_immutable = False
         self.priv: Any = None
+        self.ip_ptr: Any = None  # struct in_device: inetdev_init / inetdev_destroy (RTNL)
+        self.ip6_ptr: Any = None  # struct inet6_dev: ipv6_add_dev / addrconf_ifdown (RTNL)
 
     def __repr__(self) -> str:
         return (

@@ -309,8 +309,8 @@ OBJECT_NAMES = tuple(_OBJECT_NAMES_TEXT.split())
 
 
 def _object_handler(name: str) -> Callable[[IpRun, list[str]], int] | None:
+    from netlife.userspace.ip_address import do_ipaddr
     from netlife.userspace.ip_link import do_iplink
-    from netlife.userspace.ip_link_show import do_ipaddr
     from netlife.userspace.ip_monitor import do_ipmonitor
     from netlife.userspace.ip_netns import do_netns
     from netlife.userspace.ip_tuntap import do_iptuntap

@@ -3,12 +3,14 @@
 Mirrors iproute2 v6.1.0 ip/ipaddress.c: ipaddr_list_flush_or_save for IPADD_LIST (the up /
 group / master / nomaster / type / dev filters, "Device does not exist.", the single
 RTM_GETLINK of iplink_get for `show dev X`, print_linkinfo's filter checks) and
-ipaddr_list_link. Addresses are not modelled: `ip address show` prints the link part of each
-entry, which for a namespace without addresses is exactly what iproute2 prints. The text and
-JSON come from ip_print.py.
+ipaddr_list_link. For `ip address show` the caller (ip_address.py) passes its address filter,
+dump and printer in `addrs`: this file imports nothing of it. The text and JSON come from
+ip_print.py.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from netlife.kernel.errors import strerror
 from netlife.kernel.if_link import IFF_UP, IfInfoMsg
@@ -27,7 +29,6 @@ from netlife.userspace.ip import (
     matches,
     print_context,
     rtnl_talk,
-    usage_exit,
 )
 from netlife.userspace.ip_link import iplink_usage, rtnl_group_a2n
 
@@ -36,22 +37,9 @@ def ipaddr_list_link(run: IpRun, args: list[str]) -> int:
     return ipaddr_list(run, args, do_link=True)
 
 
-def do_ipaddr(run: IpRun, argv: list[str]) -> int:
-    """`ip address [show|list|lst] …`: the link part of each entry (addresses are not
-    modelled; see docs/choices.md)."""
-    if not argv:
-        return ipaddr_list(run, [], do_link=False)
-    w = argv[0]
-    if matches(w, "show") or matches(w, "lst") or matches(w, "list"):
-        return ipaddr_list(run, argv[1:], do_link=False)
-    if matches(w, "help"):
-        usage_exit(run, "Usage: ip address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]\n")
-    usage_exit(run, f'netlife: "ip address {w}" is not modelled\n')
-    return -1
-
-
-def ipaddr_list(run: IpRun, args: list[str], do_link: bool) -> int:
-    """ip/ipaddress.c:ipaddr_list_flush_or_save for IPADD_LIST."""
+def ipaddr_list(run: IpRun, args: list[str], do_link: bool, addrs: Any = None) -> int:
+    """ip/ipaddress.c:ipaddr_list_flush_or_save for IPADD_LIST; `addrs` is the address side
+    (ip_address.AddrFilter) for `ip address show`."""
     from netlife.kernel.rtnetlink import rtnl_getlink
 
     a = Args(run, args)
@@ -62,6 +50,9 @@ def ipaddr_list(run: IpRun, args: list[str], do_link: bool) -> int:
     filter_dev = None
     while a:
         w = a.cur
+        if addrs is not None and addrs.parse(run, a):
+            a.step()
+            continue
         if w == "up":
             up = True
         elif w == "group":
@@ -129,7 +120,74 @@ def ipaddr_list(run: IpRun, args: list[str], do_link: bool) -> int:
         if slave_kind is not None and info.get("IFLA_INFO_SLAVE_KIND") != slave_kind:
             continue
         shown.append(msg)
+    if addrs is not None:
+        return _print_with_addresses(run, shown, ctx, addrs, up)
     _print_links(run, shown, ctx, do_link)
+    return 0
+
+
+def _print_with_addresses(run: IpRun, msgs: list[IfInfoMsg], ctx, addrs: Any, up: bool) -> int:
+    """The IPADD_LIST loop: ipaddr_filter, then each link with print_selected_addrinfo."""
+    from netlife.userspace.ip_address import addr_dump, addr_json, addr_text
+    from netlife.userspace.ip_print import (
+        link_brief,
+        link_brief_json,
+        link_json,
+        link_text,
+        links_json_text,
+    )
+
+    family = addrs.family
+    names = {m.ifi_index: m.attrs.get("IFLA_IFNAME", "") for m in msgs}
+    addrs.names = names
+    dumped = [] if family == AF_PACKET else addr_dump(run.net)
+    matching = [m for m in dumped if addrs.match(m)]
+    kept = []
+    for msg in msgs:
+        own = [m for m in dumped if m.ifa_index == msg.ifi_index]
+        ok = any(m.ifa_index == msg.ifi_index for m in matching)
+        if not own and family in (0, AF_PACKET):
+            ok = True
+        if family == AF_PACKET or ok:
+            kept.append(msg)
+    objs = []
+    no_link = bool(run.oneline) and family != AF_PACKET
+    for msg in kept:
+        selected = [
+            m
+            for m in matching
+            if m.ifa_index == msg.ifi_index and not (up and not msg.ifi_flags & IFF_UP)
+        ]
+        if family == AF_PACKET:
+            selected = []
+        if run.json:
+            if run.brief:
+                obj = link_brief_json(msg, ctx, addr_cmd=True)
+            else:
+                obj = link_json(msg, ctx, details=bool(run.details), stats=run.stats, addr_cmd=True)
+            obj["addr_info"] = [addr_json(m, names, brief=bool(run.brief)) for m in selected]
+            objs.append(obj)
+            continue
+        if run.brief:
+            text = link_brief(msg, ctx, addr_cmd=True)
+            text += "".join(addr_text(m, names, brief=True) for m in selected)
+            run.out(text + "\n")
+            continue
+        if not no_link:
+            run.out(
+                link_text(
+                    msg,
+                    ctx,
+                    details=bool(run.details),
+                    oneline=bool(run.oneline),
+                    addr_cmd=True,
+                    stats=run.stats,
+                )
+            )
+        for m in selected:
+            run.out(addr_text(m, names, oneline=bool(run.oneline)))
+    if run.json:
+        run.out(links_json_text(objs, pretty=bool(run.pretty)))
     return 0
 
 

@@ -1,0 +1,159 @@
+"""IPv6 routes of addresses: the prefix, multicast and local routes, with their events.
+
+Mirrors the parts of net/ipv6/route.c and net/ipv6/addrconf.c the model has: addrconf_add_mroute
+(ff00::/8 in table local, metric 256), addrconf_prefix_route (the address's prefix in main,
+metric 256 or the address's metric), the local route an address gets when it becomes usable
+(__ipv6_ifa_notify: metric 0, table local), and rt6_disable_ip (a device going down or away
+takes its routes with it, each with RTM_DELROUTE, unlike IPv4). Each route holds its device
+through a tracker (fib6_nh_init) given back after an RCU grace period. Routes of one table
+are kept in dump order: by destination, the newest first among equal ones.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from netlife.kernel.ipv4.if_addr import (
+    AF_INET6,
+    RT_TABLE_LOCAL,
+    RT_TABLE_MAIN,
+    RTM_DELROUTE,
+    RTM_NEWROUTE,
+    RTN_LOCAL,
+    RTN_MULTICAST,
+    RTN_UNICAST,
+    RTNLGRP_IPV6_ROUTE,
+    RTPROT_KERNEL,
+    RtMsg,
+    rtnl_notify,
+)
+from netlife.kernel.netdevice import netdev_hold, netdev_put
+
+
+@dataclass(slots=True, eq=False)
+class Fib6Info:
+    """struct fib6_info with its one nexthop (fib6_nh) holding the device."""
+
+    dst: ipaddress.IPv6Network
+    table: int
+    rtype: int
+    metric: int
+    dev: Any
+    tracker: Any = None
+    ifp: Any = None  # the address a local route belongs to
+
+
+class Fib6Tables:
+    """net->ipv6's FIB tables: id → routes in dump order."""
+
+    def __init__(self) -> None:
+        self.tables: dict[int, list[Fib6Info]] = {RT_TABLE_MAIN: [], RT_TABLE_LOCAL: []}
+
+
+def _key(rt: Fib6Info) -> tuple[int, int]:
+    return (int(rt.dst.network_address), -rt.dst.prefixlen)
+
+
+def rt6_fill(rt: Fib6Info, event: str) -> RtMsg:
+    a: dict[str, Any] = {"RTA_TABLE": rt.table}
+    if rt.dst.prefixlen:
+        a["RTA_DST"] = str(rt.dst.network_address)
+    a["RTA_PRIORITY"] = rt.metric
+    a["RTA_OIF"] = rt.dev.ifindex
+    a["RTA_PREF"] = 0
+    return RtMsg(
+        msg_type=event,
+        rtm_family=AF_INET6,
+        rtm_dst_len=rt.dst.prefixlen,
+        rtm_table=rt.table,
+        rtm_protocol=RTPROT_KERNEL,
+        rtm_type=rt.rtype,
+        attrs=a,
+    )
+
+
+def fib6_add(net: Any, rt: Fib6Info) -> None:
+    routes = net.ipv6.tables.setdefault(rt.table, [])
+    for other in routes:
+        if other.dst == rt.dst and other.dev is rt.dev and other.metric == rt.metric:
+            return  # -EEXIST, silently for the kernel's own routes
+    rt.tracker = netdev_hold(rt.dev, "fib6_nh_init")
+    pos = len(routes)
+    for i, other in enumerate(routes):
+        if _key(other) >= _key(rt):
+            pos = i
+            break
+    routes.insert(pos, rt)
+    rtnl_notify(net, RTNLGRP_IPV6_ROUTE, rt6_fill(rt, RTM_NEWROUTE))
+
+
+def fib6_del(net: Any, rt: Fib6Info) -> None:
+    net.ipv6.tables[rt.table].remove(rt)
+    rtnl_notify(net, RTNLGRP_IPV6_ROUTE, rt6_fill(rt, RTM_DELROUTE))
+    dev, tracker = rt.dev, rt.tracker
+    rt.tracker = None
+    dev.kernel.clock.call_rcu(lambda: netdev_put(dev, tracker))
+
+
+class AddrconfRoutes:
+    """The route side of addrconf.py (Kernel.driver_state["ipv6_routes"])."""
+
+    def add_mroute(self, dev: Any) -> None:
+        dst = ipaddress.IPv6Network("ff00::/8")
+        fib6_add(dev.nd_net, Fib6Info(dst, RT_TABLE_LOCAL, RTN_MULTICAST, 256, dev))
+
+    def add_prefix(self, ifp: Any) -> None:
+        dst = ipaddress.IPv6Network((ifp.addr, ifp.prefix_len), strict=False)
+        metric = ifp.rt_priority or 256
+        fib6_add(
+            ifp.idev.dev.nd_net, Fib6Info(dst, RT_TABLE_MAIN, RTN_UNICAST, metric, ifp.idev.dev)
+        )
+
+    def del_prefix(self, ifp: Any) -> None:
+        net = ifp.idev.dev.nd_net
+        dst = ipaddress.IPv6Network((ifp.addr, ifp.prefix_len), strict=False)
+        for rt in list(net.ipv6.tables[RT_TABLE_MAIN]):
+            if rt.dst == dst and rt.dev is ifp.idev.dev and rt.rtype == RTN_UNICAST:
+                fib6_del(net, rt)
+                return
+
+    def add_local(self, ifp: Any) -> None:
+        net = ifp.idev.dev.nd_net
+        if any(rt.ifp is ifp for rt in net.ipv6.tables[RT_TABLE_LOCAL]):
+            return
+        dst = ipaddress.IPv6Network((ifp.addr, 128))
+        rt = Fib6Info(dst, RT_TABLE_LOCAL, RTN_LOCAL, 0, ifp.idev.dev, ifp=ifp)
+        routes = net.ipv6.tables[RT_TABLE_LOCAL]
+        rt.tracker = netdev_hold(rt.dev, "fib6_nh_init")
+        pos = len(routes)
+        for i, other in enumerate(routes):
+            if _key(other) > _key(rt):
+                pos = i
+                break
+        routes.insert(pos, rt)
+        rtnl_notify(net, RTNLGRP_IPV6_ROUTE, rt6_fill(rt, RTM_NEWROUTE))
+
+    def del_local(self, ifp: Any) -> None:
+        net = ifp.idev.dev.nd_net
+        for rt in list(net.ipv6.tables[RT_TABLE_LOCAL]):
+            if rt.ifp is ifp:
+                fib6_del(net, rt)
+
+    def ifdown(self, dev: Any) -> None:
+        """rt6_disable_ip → rt6_sync_down_dev: every route through the device goes."""
+        net = dev.nd_net
+        for tb_id in sorted(net.ipv6.tables, key=lambda t: (t & 0xFF, t)):
+            for rt in list(net.ipv6.tables[tb_id]):
+                if rt.dev is dev:
+                    fib6_del(net, rt)
+
+
+def inet6_dump_fib(net: Any, table: int = 0) -> list[RtMsg]:
+    out = []
+    for tb_id in sorted(net.ipv6.tables, key=lambda t: (t & 0xFF, t)):
+        if table and tb_id != table:
+            continue
+        out.extend(rt6_fill(rt, RTM_NEWROUTE) for rt in net.ipv6.tables[tb_id])
+    return out
