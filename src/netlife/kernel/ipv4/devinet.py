@@ -172,7 +172,7 @@ def inet_ifa_match(addr: int, ifa: InIfaddr) -> bool:
 
 def rtmsg_ifa(event: str, ifa: InIfaddr) -> None:
     net = ifa.ifa_dev.dev.nd_net
-    rtnl_notify(net, RTNLGRP_IPV4_IFADDR, inet_fill_ifaddr(ifa, event))
+    rtnl_notify(net, RTNLGRP_IPV4_IFADDR, lambda: inet_fill_ifaddr(ifa, event))
 
 
 def inetaddr_notify(kernel: Any, event: int, ifa: InIfaddr) -> None:
@@ -519,7 +519,12 @@ def inetdev_valid_mtu(mtu: int) -> bool:
     return mtu >= 68  # IPV4_MIN_MTU
 
 
+_INETDEV_EVENTS = frozenset((NETDEV_REGISTER, NETDEV_UP, NETDEV_UNREGISTER, NETDEV_CHANGENAME))
+
+
 def inetdev_event(nb: Any, event: int, info: Any) -> int:
+    if event not in _INETDEV_EVENTS:
+        return NOTIFY_DONE
     dev = info.dev
     in_dev = __in_dev_get_rtnl(dev)
     if in_dev is None:

@@ -261,6 +261,8 @@ def fib_inetaddr_event(event: int, ifa: InIfaddr) -> None:
 
 
 def fib_netdev_event(nb: Any, event: int, info: Any) -> int:
+    if event not in (NETDEV_UP, NETDEV_DOWN, NETDEV_UNREGISTER):
+        return NOTIFY_DONE
     dev = info.dev
     if dev.nd_net.ipv4 is None:
         return NOTIFY_DONE

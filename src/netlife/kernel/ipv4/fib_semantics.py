@@ -335,4 +335,4 @@ def fib_dump_info(fa: FibAlias, event: str, flags: int = 0) -> RtMsg:
 
 
 def rtmsg_fib(net: Net, event: str, fa: FibAlias, flags: int) -> None:
-    rtnl_notify(net, RTNLGRP_IPV4_ROUTE, fib_dump_info(fa, event, flags))
+    rtnl_notify(net, RTNLGRP_IPV4_ROUTE, lambda: fib_dump_info(fa, event, flags))

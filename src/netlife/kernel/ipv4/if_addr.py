@@ -121,9 +121,13 @@ class RtMsg:
         return self.attrs.get(name, default)
 
 
-def rtnl_notify(net: Any, group: str, msg: Any) -> None:
+def rtnl_notify(net: Any, group: str, build: Any) -> None:
     """rtnl_notify to a NETLINK_ROUTE group of `net`: the sockets bound to it, then the host's
-    recorders (Kernel.rtnl_monitors). Link messages keep their own path (rtnl_notify.py)."""
+    recorders (Kernel.rtnl_monitors). Link messages keep their own path (rtnl_notify.py).
+    `build()` makes the message, only when someone listens (rtnl_has_listeners)."""
+    if not net.rtnl_listeners and not net.kernel.rtnl_monitors:
+        return
+    msg = build()
     for sock in tuple(net.rtnl_listeners):
         groups = getattr(sock, "groups", ())
         if group in groups:

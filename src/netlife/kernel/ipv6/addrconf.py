@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.clock import HZ, NSEC_PER_SEC
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from netlife.kernel.netdevice import NetDevice
 
 IPV6_MIN_MTU = 1280
+IN6ADDR_LOOPBACK = ipaddress.IPv6Address("::1")
 NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
@@ -143,7 +145,7 @@ def _route_hooks(kernel: Any) -> Any:
 def ipv6_ifa_notify(event: str, ifp: Inet6Ifaddr) -> None:
     """__ipv6_ifa_notify: the message, then the address's local route (added or removed)."""
     net = ifp.idev.dev.nd_net
-    rtnl_notify(net, RTNLGRP_IPV6_IFADDR, inet6_fill_ifaddr(ifp, event))
+    rtnl_notify(net, RTNLGRP_IPV6_IFADDR, lambda: inet6_fill_ifaddr(ifp, event))
     hooks = _route_hooks(net.kernel)
     if hooks is not None:
         if event == RTM_NEWADDR:
@@ -269,7 +271,7 @@ def init_loopback(dev: NetDevice) -> None:
     try:
         ifp = ipv6_add_addr(
             idev,
-            ipaddress.IPv6Address("::1"),
+            IN6ADDR_LOOPBACK,
             128,
             IFA_F_PERMANENT,
             INFINITY_LIFE_TIME,
@@ -294,7 +296,7 @@ def addrconf_ifdown(dev: NetDevice, unregister: bool) -> None:
             ifp.dad_timer.cancel()
             ifp.dad_timer = None
         idev.addr_list.remove(ifp)
-        rtnl_notify(dev.nd_net, RTNLGRP_IPV6_IFADDR, inet6_fill_ifaddr(ifp, RTM_DELADDR))
+        rtnl_notify(dev.nd_net, RTNLGRP_IPV6_IFADDR, partial(inet6_fill_ifaddr, ifp, RTM_DELADDR))
     if unregister:
         idev.dead = True
         dev.ip6_ptr = None
@@ -306,7 +308,14 @@ def addrconf_ifdown(dev: NetDevice, unregister: bool) -> None:
         dev.kernel.clock.call_rcu(in6_dev_finish_destroy)
 
 
+_ADDRCONF_EVENTS = frozenset(
+    (NETDEV_REGISTER, NETDEV_CHANGEMTU, NETDEV_UP, NETDEV_CHANGE, NETDEV_DOWN, NETDEV_UNREGISTER)
+)
+
+
 def addrconf_notify(nb: Any, event: int, info: Any) -> int:
+    if event not in _ADDRCONF_EVENTS:
+        return NOTIFY_DONE
     dev = info.dev
     idev = dev.ip6_ptr
     if event == NETDEV_REGISTER:

@@ -36,7 +36,8 @@ from netlife.kernel.netdevice import netdev_hold, netdev_put
 class Fib6Info:
     """struct fib6_info with its one nexthop (fib6_nh) holding the device."""
 
-    dst: ipaddress.IPv6Network
+    dst: int  # the destination prefix as an integer, masked
+    dst_len: int
     table: int
     rtype: int
     metric: int
@@ -53,20 +54,25 @@ class Fib6Tables:
 
 
 def _key(rt: Fib6Info) -> tuple[int, int]:
-    return (int(rt.dst.network_address), -rt.dst.prefixlen)
+    return (rt.dst, -rt.dst_len)
+
+
+def ipv6_prefix(addr: ipaddress.IPv6Address, plen: int) -> int:
+    """The address masked to its first plen bits (ipv6_addr_prefix)."""
+    return int(addr) & (((1 << plen) - 1) << (128 - plen)) if plen else 0
 
 
 def rt6_fill(rt: Fib6Info, event: str) -> RtMsg:
     a: dict[str, Any] = {"RTA_TABLE": rt.table}
-    if rt.dst.prefixlen:
-        a["RTA_DST"] = str(rt.dst.network_address)
+    if rt.dst_len:
+        a["RTA_DST"] = str(ipaddress.IPv6Address(rt.dst))
     a["RTA_PRIORITY"] = rt.metric
     a["RTA_OIF"] = rt.dev.ifindex
     a["RTA_PREF"] = 0
     return RtMsg(
         msg_type=event,
         rtm_family=AF_INET6,
-        rtm_dst_len=rt.dst.prefixlen,
+        rtm_dst_len=rt.dst_len,
         rtm_table=rt.table,
         rtm_protocol=RTPROT_KERNEL,
         rtm_type=rt.rtype,
@@ -77,7 +83,12 @@ def rt6_fill(rt: Fib6Info, event: str) -> RtMsg:
 def fib6_add(net: Any, rt: Fib6Info) -> None:
     routes = net.ipv6.tables.setdefault(rt.table, [])
     for other in routes:
-        if other.dst == rt.dst and other.dev is rt.dev and other.metric == rt.metric:
+        if (
+            other.dst == rt.dst
+            and other.dst_len == rt.dst_len
+            and other.dev is rt.dev
+            and other.metric == rt.metric
+        ):
             return  # -EEXIST, silently for the kernel's own routes
     rt.tracker = netdev_hold(rt.dev, "fib6_nh_init")
     pos = len(routes)
@@ -86,36 +97,44 @@ def fib6_add(net: Any, rt: Fib6Info) -> None:
             pos = i
             break
     routes.insert(pos, rt)
-    rtnl_notify(net, RTNLGRP_IPV6_ROUTE, rt6_fill(rt, RTM_NEWROUTE))
+    rtnl_notify(net, RTNLGRP_IPV6_ROUTE, lambda: rt6_fill(rt, RTM_NEWROUTE))
 
 
 def fib6_del(net: Any, rt: Fib6Info) -> None:
     net.ipv6.tables[rt.table].remove(rt)
-    rtnl_notify(net, RTNLGRP_IPV6_ROUTE, rt6_fill(rt, RTM_DELROUTE))
+    rtnl_notify(net, RTNLGRP_IPV6_ROUTE, lambda: rt6_fill(rt, RTM_DELROUTE))
     dev, tracker = rt.dev, rt.tracker
     rt.tracker = None
     dev.kernel.clock.call_rcu(lambda: netdev_put(dev, tracker))
+
+
+MULTICAST_PREFIX = 0xFF << 120  # ff00::/8
 
 
 class AddrconfRoutes:
     """The route side of addrconf.py (Kernel.driver_state["ipv6_routes"])."""
 
     def add_mroute(self, dev: Any) -> None:
-        dst = ipaddress.IPv6Network("ff00::/8")
-        fib6_add(dev.nd_net, Fib6Info(dst, RT_TABLE_LOCAL, RTN_MULTICAST, 256, dev))
+        fib6_add(dev.nd_net, Fib6Info(MULTICAST_PREFIX, 8, RT_TABLE_LOCAL, RTN_MULTICAST, 256, dev))
 
     def add_prefix(self, ifp: Any) -> None:
         dst = ipaddress.IPv6Network((ifp.addr, ifp.prefix_len), strict=False)
         metric = ifp.rt_priority or 256
         fib6_add(
-            ifp.idev.dev.nd_net, Fib6Info(dst, RT_TABLE_MAIN, RTN_UNICAST, metric, ifp.idev.dev)
+            ifp.idev.dev.nd_net,
+            Fib6Info(dst, ifp.prefix_len, RT_TABLE_MAIN, RTN_UNICAST, metric, ifp.idev.dev),
         )
 
     def del_prefix(self, ifp: Any) -> None:
         net = ifp.idev.dev.nd_net
-        dst = ipaddress.IPv6Network((ifp.addr, ifp.prefix_len), strict=False)
+        dst = ipv6_prefix(ifp.addr, ifp.prefix_len)
         for rt in list(net.ipv6.tables[RT_TABLE_MAIN]):
-            if rt.dst == dst and rt.dev is ifp.idev.dev and rt.rtype == RTN_UNICAST:
+            if (
+                rt.dst == dst
+                and rt.dst_len == ifp.prefix_len
+                and rt.dev is ifp.idev.dev
+                and rt.rtype == RTN_UNICAST
+            ):
                 fib6_del(net, rt)
                 return
 
@@ -123,8 +142,7 @@ class AddrconfRoutes:
         net = ifp.idev.dev.nd_net
         if any(rt.ifp is ifp for rt in net.ipv6.tables[RT_TABLE_LOCAL]):
             return
-        dst = ipaddress.IPv6Network((ifp.addr, 128))
-        rt = Fib6Info(dst, RT_TABLE_LOCAL, RTN_LOCAL, 0, ifp.idev.dev, ifp=ifp)
+        rt = Fib6Info(int(ifp.addr), 128, RT_TABLE_LOCAL, RTN_LOCAL, 0, ifp.idev.dev, ifp=ifp)
         routes = net.ipv6.tables[RT_TABLE_LOCAL]
         rt.tracker = netdev_hold(rt.dev, "fib6_nh_init")
         pos = len(routes)
@@ -133,7 +151,7 @@ class AddrconfRoutes:
                 pos = i
                 break
         routes.insert(pos, rt)
-        rtnl_notify(net, RTNLGRP_IPV6_ROUTE, rt6_fill(rt, RTM_NEWROUTE))
+        rtnl_notify(net, RTNLGRP_IPV6_ROUTE, lambda: rt6_fill(rt, RTM_NEWROUTE))
 
     def del_local(self, ifp: Any) -> None:
         net = ifp.idev.dev.nd_net
