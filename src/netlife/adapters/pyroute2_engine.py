@@ -24,6 +24,7 @@ from __future__ import annotations
 import errno
 import inspect
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,8 @@ def resolve_netns(target: Any, netns: Any = None, flags: int = os.O_CREAT) -> Ne
         return kernel.init_net
     if isinstance(netns, Net):
         return netns
+    if isinstance(netns, bytes):
+        netns = os.fsdecode(netns)
     if not isinstance(netns, str):
         raise TypeError(f"netlife: a namespace is a name or a Net, not {netns!r}")
     table = _table(target)
@@ -171,6 +174,40 @@ def iproute(target: Any, netns: Any = None, **kwargs: Any) -> IPRoute:
     return ipr
 
 
+class NamespaceFiles:
+    """The namespace files a program opened through getnsfd: each is a real descriptor (of
+    /dev/null, so os.close works on it) standing for a namespace of the simulated host. A
+    descriptor closed and reused for another file no longer stands for one."""
+
+    def __init__(self) -> None:
+        self.open_fds: dict[int, tuple[Net, tuple[int, int]]] = {}
+
+    def open(self, net: Net) -> int:
+        fd = os.open(os.devnull, os.O_RDONLY)
+        st = os.fstat(fd)
+        self.open_fds[fd] = (net, (st.st_dev, st.st_ino))
+        return fd
+
+    def net(self, fd: int) -> Net | None:
+        entry = self.open_fds.get(fd)
+        if entry is None:
+            return None
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            st = None
+        if st is None or (st.st_dev, st.st_ino) != entry[1]:
+            del self.open_fds[fd]
+            return None
+        return entry[0]
+
+    def close(self) -> None:
+        for fd in list(self.open_fds):
+            if self.net(fd) is not None:
+                os.close(fd)
+        self.open_fds.clear()
+
+
 class Pyroute2Session:
     """What served_by yields: the target and every socket opened for it meanwhile."""
 
@@ -178,6 +215,18 @@ class Pyroute2Session:
         self.target = target
         self.kernel = _kernel(target)
         self.sockets: list[KernelSocket] = []
+        self.nsfds = NamespaceFiles()
+
+    def socket_by_fileno(self, fileno: int) -> KernelSocket:
+        """socket.socket(fileno=N): one of the model's sockets; EBADF for a closed descriptor."""
+        for sock in self.sockets:
+            if not sock.closed and sock.fileno() == fileno:
+                return sock
+        mode = os.fstat(fileno).st_mode  # OSError(EBADF) when nothing is open there
+        if not stat.S_ISSOCK(mode):
+            raise OSError(errno.ENOTSOCK, os.strerror(errno.ENOTSOCK))
+        # CHOICE: a socket that is not one of the model's would reach the real kernel.
+        raise OSError(errno.ENOTSOCK, f"netlife: fd {fileno} is not a netlink socket of the host")
 
     def socket(self, netns: Any = None, flags: int = os.O_CREAT) -> KernelSocket:
         sock = kernel_socket(self.target, netns, flags=flags)
@@ -194,6 +243,7 @@ class Pyroute2Session:
         for sock in self.sockets:
             sock.close()
         self.sockets.clear()
+        self.nsfds.close()
 
 
 @contextmanager
@@ -201,6 +251,7 @@ def served_by(target: Any) -> Iterator[Pyroute2Session]:
     """Within the block, pyroute2's route sockets are the model's (see the module text)."""
     check_pyroute2()
     from pyroute2 import netns as pyroute2_netns
+    from pyroute2.iproute.linux import RTNL_API, SkipInode
     from pyroute2.netlink import nla
     from pyroute2.netlink.rtnl.ifinfmsg import ifinfbase
     from pyroute2.netlink.rtnl.iprsocket import AsyncIPRSocket
@@ -214,6 +265,13 @@ def served_by(target: Any) -> Iterator[Pyroute2Session]:
     def patched_init(self: Any, *args: Any, **kwargs: Any) -> None:
         bound = signature.bind(self, *args, **kwargs)
         sock = bound.arguments.get("use_socket")
+        fileno = bound.arguments.get("fileno")
+        if sock is None and fileno is not None:
+            # socket.socket(fileno=N) on a descriptor: EBADF when it is not open; only the
+            # model's own sockets are route sockets of this host.
+            sock = session.socket_by_fileno(fileno)
+            bound.arguments["use_socket"] = sock
+            bound.arguments["fileno"] = None
         if sock is None:
             netns = bound.arguments.get("netns")
             sock = session.socket(netns, bound.arguments.get("flags", os.O_CREAT))
@@ -232,6 +290,9 @@ def served_by(target: Any) -> Iterator[Pyroute2Session]:
         value = attr.value
         if isinstance(value, bytes):
             value = value.decode()
+        if isinstance(value, int) and session.nsfds.net(value) is not None:
+            attr["value"] = session.nsfds.net(value).inum  # a getnsfd() descriptor
+            return nla.encode(attr)
         if not isinstance(value, str):
             return encode_fd(attr)
         # The program gets the namespace's inode number as its "fd"; KernelSocket maps it back.
@@ -249,12 +310,53 @@ def served_by(target: Any) -> Iterator[Pyroute2Session]:
     def remove(name: str, libc: Any = None) -> None:
         _netns_del(target, name)
 
+    def getnsfd(netns: Any, flags: int = 0, libc: Any = None, fork: bool = True) -> int:
+        """pyroute2.netns.getnsfd: a name or /var/run/netns path opens the host's namespace
+        file (created under O_CREAT, EEXIST under O_CREAT|O_EXCL); an fd is itself."""
+        if isinstance(netns, (str, bytes)):
+            name = _netns_name(os.fsdecode(netns))
+            exists = name in (_table(target) or {})
+            if exists and flags & (os.O_CREAT | os.O_EXCL) == os.O_CREAT | os.O_EXCL:
+                raise OSError(errno.EEXIST, "netns exists", netns)
+            return session.nsfds.open(resolve_netns(target, name, flags))
+        if hasattr(netns, "fileno"):
+            return netns.fileno()
+        if isinstance(netns, int):
+            return netns
+        raise RuntimeError("netns should be a string or an open fd")
+
+    async def dump_dir(self: Any, path: str, registry: set) -> Any:
+        """RTNL_API._dump_dir over the host's /run/netns table instead of the real directory."""
+        if path.rstrip("/") not in NETNS_RUN_DIRS:
+            return
+        for name in list(_table(target) or {}):
+            try:
+                item = await self._dump_one_ns(f"{path.rstrip('/')}/{name}", registry)
+            except SkipInode:
+                continue
+            yield item
+
+    def open_file(path: str) -> tuple[int, int]:
+        """RTNL_API.open_file on a namespace file: the namespace's inum serves as fd and inode."""
+        net = resolve_netns(target, os.fsdecode(path), flags=0)
+        return (net.inum, net.inum)
+
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(AsyncIPRSocket, "__init__", patched_init))
         stack.enter_context(mock.patch.object(AsyncIPRSocket, "close", patched_close))
         stack.enter_context(mock.patch.object(ifinfbase.netns_fd, "encode", patched_encode))
-        for name, fn in (("listnetns", listnetns), ("create", create), ("remove", remove)):
+        for name, fn in (
+            ("listnetns", listnetns),
+            ("create", create),
+            ("remove", remove),
+            ("getnsfd", getnsfd),
+        ):
             stack.enter_context(mock.patch.object(pyroute2_netns, name, fn))
+        stack.enter_context(mock.patch.object(RTNL_API, "_dump_dir", dump_dir))
+        stack.enter_context(mock.patch.object(RTNL_API, "open_file", staticmethod(open_file)))
+        stack.enter_context(
+            mock.patch.object(RTNL_API, "close_file", staticmethod(lambda fd: None))
+        )
         try:
             yield session
         finally:

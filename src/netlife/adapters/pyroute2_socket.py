@@ -63,13 +63,15 @@ NLMSGERR_ATTR_MSG = 1
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
 LINK_TYPES = (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK)
 RTM_NEWLINKPROP, RTM_DELLINKPROP = 108, 109
+RTM_NEWNSID, RTM_GETNSID = 88, 90
+NETNSA_NSID, NETNSA_FD = 1, 3
 NLMSG_HDR = struct.Struct("=IHHII")  # struct nlmsghdr: len, type, flags, seq, pid
 # CHOICE: dump replies are cut into datagrams of at most this many bytes (the kernel sizes its
 # dump skbs from the reader's buffer); 16 KiB is what pyroute2's IPRSocket.get() reads.
 DUMP_DATAGRAM_MAX = 16384
 
 
-SERVED_TYPES = (*LINK_TYPES, RTM_NEWLINKPROP, RTM_DELLINKPROP)  # all others: EOPNOTSUPP
+SERVED_TYPES = (*LINK_TYPES, RTM_NEWLINKPROP, RTM_DELLINKPROP, RTM_GETNSID)  # others: EOPNOTSUPP
 
 
 def nla(nla_type: int, payload: bytes) -> bytes:
@@ -287,8 +289,10 @@ class KernelSocket:
         if msg_type not in SERVED_TYPES:
             raise KernelError(
                 errno.EOPNOTSUPP,
-                f"netlife models RTM_*LINK and RTM_*LINKPROP only, not message type {msg_type}",
+                f"netlife models RTM_*LINK, RTM_*LINKPROP and RTM_GETNSID only, not {msg_type}",
             )
+        if msg_type == RTM_GETNSID:
+            return [self._getnsid(raw)]
         ifm = self._decode(raw)
         if msg_type in (RTM_NEWLINKPROP, RTM_DELLINKPROP):
             request = rtnl_newlinkprop if msg_type == RTM_NEWLINKPROP else rtnl_dellinkprop
@@ -308,6 +312,25 @@ class KernelSocket:
         if flags & NLM_F_DUMP != NLM_F_DUMP:
             return [self.encode(msgs[0], seq, 0)]
         return [*self._pack_dump([self.encode(m, seq, NLM_F_MULTI) for m in msgs]), self._done(seq)]
+
+    def _getnsid(self, raw: bytes) -> bytes:
+        """net/core/net_namespace.c:rtnl_net_getid for NETNSA_FD: the id the namespace that
+        file names has here (peernet2id, no allocation; -1 when none), as an RTM_NEWNSID."""
+        from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
+
+        msg = nsidmsg(raw)
+        msg.decode()
+        fd = msg.get_attr("NETNSA_FD")
+        if fd is None:
+            raise KernelError(errno.EINVAL, "netlife: RTM_GETNSID is served for NETNSA_FD only")
+        peer = next((n for n in self.kernel.nets if n.inum == fd and not n.dead), None)
+        if peer is None:
+            raise KernelError(errno.EINVAL, "Peer netns reference is invalid")
+        seq = NLMSG_HDR.unpack_from(raw)[3]
+        body = struct.pack("=BBH", 0, 0, 0) + nla(
+            NETNSA_NSID, struct.pack("=i", self.net.peernet2id(peer))
+        )
+        return NLMSG_HDR.pack(NLMSG_HDR.size + len(body), RTM_NEWNSID, 0, seq, self.portid) + body
 
     def _decode(self, raw: bytes) -> IfInfoMsg:
         """The request as the model's IfInfoMsg, namespace fds resolved to namespaces."""
