@@ -114,6 +114,7 @@ NOT_BLOCKING = {
     "pyroute2 RTM_GETLINK": "reads",
     "pyroute2 RTM_NEWLINKPROP": "adds an alternative name",
     "pyroute2 RTM_DELLINKPROP": "drops an alternative name",
+    "pyroute2 RTM_GETNSID": "reads a namespace id",
 }
 
 
@@ -192,7 +193,7 @@ def test_every_entry_point_is_classified_as_blocking_or_not():
     points |= _writable_files(host)
     points |= {f"genetlink netdev {op}" for op in NETDEV_NL_OPS}
     points |= {"genetlink rt-link newlink", "genetlink rt-link dellink"}
-    names = {**RTM_TYPES, 108: "RTM_NEWLINKPROP", 109: "RTM_DELLINKPROP"}
+    names = {**RTM_TYPES, 108: "RTM_NEWLINKPROP", 109: "RTM_DELLINKPROP", 90: "RTM_GETNSID"}
     points |= {f"pyroute2 {names[t]}" for t in SERVED_TYPES}
     points |= {"job"}
     known = {re.sub(r" \(.*\)$", "", p) for p in BLOCKING} | set(NOT_BLOCKING)
