@@ -116,3 +116,21 @@ def test_the_readme_shows_the_report_screenshot():
     assert "![The report of `netlife demo --before-fix`](docs/report.png)" in readme
     png = (ROOT / "docs" / "report.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 200_000
+
+
+def test_big_runs_keep_fewer_frames_but_every_blocked_one(monkeypatch):
+    from netlife.pictures import record_script, report
+
+    rec = record_script(
+        DEMO_SETUP + "(sleep 60; ip link del nk) &\nrmmod mlx5_core\n", netkit_notifier=False
+    )
+    assert len(rec.frames) == len(rec.steps) + 2  # booted, after each step, one blocked
+    monkeypatch.setattr(report, "MIN_FRAMES", 3)
+    monkeypatch.setattr(report, "NODE_BUDGET", 30)  # about 10 boxes a frame: 3 frames
+    kept = report._frames(rec)
+    indexes = [i for i, _ in kept]
+    assert len(kept) < len(rec.frames) and indexes == sorted(indexes)
+    assert indexes[-1] == len(rec.frames) - 1
+    assert [i for i, f in enumerate(rec.frames) if f.blocked] == [i for i, f in kept if f.blocked]
+    html = report.render_report([("big", rec)], "t")
+    assert html.count('<div class="frame') == len(kept)

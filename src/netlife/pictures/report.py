@@ -19,6 +19,8 @@ from netlife.pictures.svg import EDGE_STYLES, NODE_COLOURS, RED, render_svg
 from netlife.pictures.timeline import Axis, render_timeline
 
 MAX_FRAMES = 240  # past this, step frames are thinned (blocked frames are always kept)
+MIN_FRAMES = 24
+NODE_BUDGET = 6000  # boxes drawn over all frames: big hosts get fewer frames (file size)
 
 
 def render_report(runs: list[tuple[str, Recorder]], title: str, subtitle: str = "") -> str:
@@ -90,11 +92,14 @@ def _run(n: int, heading: str, rec: Recorder) -> str:
 
 
 def _frames(rec: Recorder) -> list[tuple[int, object]]:
-    """(index in rec.frames, frame), thinned to MAX_FRAMES keeping every blocked frame."""
+    """(index in rec.frames, frame), thinned to fit MAX_FRAMES and NODE_BUDGET, keeping every
+    blocked frame and the last."""
     frames = list(enumerate(rec.frames))
-    if len(frames) <= MAX_FRAMES:
+    mean = sum(len(f.graph.nodes) for f in rec.frames) / max(len(rec.frames), 1)
+    cap = max(MIN_FRAMES, min(MAX_FRAMES, int(NODE_BUDGET / max(mean, 1))))
+    if len(frames) <= cap:
         return frames
-    every = -(-len(frames) // MAX_FRAMES)
+    every = -(-len(frames) // cap)
     last = len(frames) - 1
     return [(i, f) for i, f in frames if f.blocked or i % every == 0 or i == last]
 
