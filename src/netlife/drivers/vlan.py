@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netlife.drivers.vlan_qos import VlanQos, vlan_qos_changelink, vlan_qos_fill_info
 from netlife.kernel.dev import (
     register_netdevice,
     unregister_netdevice,
@@ -75,6 +76,7 @@ class VlanDevPriv:
     flags: int = VLAN_FLAG_REORDER_HDR
     real_dev: NetDevice | None = None
     dev_tracker: RefTracker | None = None  # vlan_dev_init takes it, vlan_dev_free drops it
+    qos: VlanQos = field(default_factory=VlanQos)  # the priority maps (vlan_qos.py)
 
 
 @dataclass(slots=True, eq=False)
@@ -261,11 +263,12 @@ def vlan_newlink(dev: NetDevice, params: RtnlNewlinkParams, extack: list[str]) -
 
 
 def vlan_changelink(dev: NetDevice, tb: dict, data: dict | None, extack: list[str]) -> None:
+    vlan: VlanDevPriv = dev.priv
     flags = (data or {}).get("IFLA_VLAN_FLAGS")
     if flags is not None:
-        vlan: VlanDevPriv = dev.priv
         mask = flags.get("mask", 0)
         vlan.flags = (vlan.flags & ~mask) | (flags.get("flags", 0) & mask)
+    vlan_qos_changelink(vlan.qos, data or {})
 
 
 def vlan_fill_info(dev: NetDevice) -> dict:
@@ -274,6 +277,7 @@ def vlan_fill_info(dev: NetDevice) -> dict:
         "IFLA_VLAN_PROTOCOL": vlan.vlan_proto,
         "IFLA_VLAN_ID": vlan.vlan_id,
         "IFLA_VLAN_FLAGS": {"flags": vlan.flags, "mask": 0xFFFFFFFF},
+        **vlan_qos_fill_info(vlan.qos),
     }
 
 

@@ -272,8 +272,11 @@ def vlan_parse_opt(run: IpRun, kind: str, args: list[str], req: IfInfoMsg, creat
                 run.err(f'Error: argument of "{name}" must be "on" or "off", not "{v}"\n')
                 return None
         elif matches(w, "ingress-qos-map") or matches(w, "egress-qos-map"):
-            run.err(f'netlife: vlan "{w}" is not modelled\n')
-            return None
+            which = "ingress-qos-map" if matches(w, "ingress-qos-map") else "egress-qos-map"
+            attr = "IFLA_VLAN_" + ("INGRESS" if which[0] == "i" else "EGRESS") + "_QOS"
+            a.nxt()
+            data[attr] = {"IFLA_VLAN_QOS_MAPPING": vlan_parse_qos_map(run, a, which)}
+            continue  # the mappings consumed their words
         elif matches(w, "help"):
             run.err(VLAN_USAGE)
             return None
@@ -285,6 +288,21 @@ def vlan_parse_opt(run: IpRun, kind: str, args: list[str], req: IfInfoMsg, creat
     if mask:
         data["IFLA_VLAN_FLAGS"] = {"flags": flags, "mask": mask}
     return data
+
+
+def vlan_parse_qos_map(run: IpRun, a: Args, which: str) -> list[dict]:
+    """iplink_vlan.c:vlan_parse_qos_map over lib/utils.c:parse_mapping: FROM:TO words until
+    one has no colon; a bad number is invalid with the word cut at its colon, as strchr's
+    NUL left it."""
+    maps: list[dict] = []
+    while a and ":" in a.cur:
+        key, _, value = a.cur.partition(":")
+        frm, to = get_unsigned(key), get_unsigned(value)
+        if not key or not value or frm is None or to is None:
+            invarg(run, f"invalid {which}", key)
+        maps.append({"from": frm, "to": to})
+        a.step()
+    return maps
 
 
 BRIDGE_USAGE = """\
