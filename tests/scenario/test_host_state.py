@@ -88,11 +88,20 @@ def test_links_boot_with_their_ifindexes_peers_and_nsids():
     assert b["br0"]["address"] == "02:00:00:00:00:0c"
 
 
-def test_new_devices_after_boot_get_the_next_free_ifindex():
-    host = boot(profile())
+def test_new_devices_after_boot_take_indexes_from_the_restored_cursor():
+    links = [
+        *LINKS,
+        {"netns": "init_net", "ifindex": 40, "ifname": "w0", "kind": "veth", "link": 41},
+        {"netns": "init_net", "ifindex": 41, "ifname": "w1", "kind": "veth", "link": 40},
+    ]
+    host = boot(profile(links))
     host.run_command(["ip", "-n", "a", "link", "add", "x0", "type", "veth", "peer", "name", "x1"])
+    host.run_command(["ip", "link", "add", "y0", "type", "veth", "peer", "name", "y1"])
     a = by_name(host, "a")  # veth_newlink registers the peer first
-    assert (a["x1"]["ifindex"], a["x0"]["ifindex"]) == (10, 11)
+    # a namespace: the lowest free index; the host's own: one past the highest
+    assert (a["x1"]["ifindex"], a["x0"]["ifindex"]) == (2, 3)
+    root = {d["ifname"]: d["ifindex"] for d in link_dump_json(host, host.kernel.init_net)}
+    assert (root["y1"], root["y0"]) == (42, 43)
 
 
 @pytest.mark.parametrize(

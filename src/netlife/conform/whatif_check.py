@@ -18,17 +18,27 @@ from __future__ import annotations
 
 import os
 import random
+import select
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from netlife.conform.case import Case, parse_case_text
 from netlife.conform.compare import CaseResult, diff_observations
-from netlife.conform.kernel_target import CaseRun, NamespaceMap, _counter
+from netlife.conform.kernel_target import (
+    CaseRun,
+    CleanupError,
+    KernelTarget,
+    NamespaceMap,
+    _counter,
+)
 from netlife.conform.sandbox import Refused, translate_command
 from netlife.conform.target import ROOT_NETNS, Observation, StepObservation
 
 NETNS = ("a", "b", "c")
 MACVLAN_MODES = ("bridge", "private", "vepa", "passthru")
+QUIET = 0.3  # seconds without a link message after `ip netns del` before the step is read
+SETTLE_MAX = 3.0
 
 
 @dataclass(slots=True)
@@ -175,6 +185,7 @@ def check_one(seed: int) -> CaseResult:
     case, action = random_case(seed)
     names = NamespaceMap.for_case(case, os.getpid(), next(_counter))
     run = CaseRun(case, names, "kernel")
+    previous = KernelTarget._trap_signals()  # SIGTERM/SIGHUP unwind into the cleanup below
     try:
         run.add_namespace(ROOT_NETNS)
         for step in case.steps:
@@ -184,7 +195,12 @@ def check_one(seed: int) -> CaseResult:
         predicted, warnings = predict(real_names, names, action)
         real = perform(run, action, real_before)
     finally:
-        run.cleanup()
+        try:
+            left = run.cleanup()
+        finally:
+            KernelTarget._restore_signals(previous)
+        if left:
+            raise CleanupError(f"namespaces still listed after cleanup: {', '.join(left)}")
     result = CaseResult(case.name, diff_observations(real, predicted))
     if result.differences and warnings:
         result.error = "; ".join(warnings)
@@ -204,9 +220,38 @@ def perform(run: CaseRun, action: str, before: dict[str, Any]) -> Observation:
     run.obs = obs
     result = run.run_step(tuple(action.split()))
     result.command = action
+    if action.startswith("ip netns del"):
+        wait_quiet(run)
     run.observe(0, result)
     obs.steps.append(result)
     return obs
+
+
+def wait_quiet(run: CaseRun) -> None:
+    """cleanup_net runs from a workqueue after `ip netns del` returns, and what it does to
+    devices elsewhere (a macvlan's lower told of its unlinked upper) arrives later: keep
+    what the monitors receive until they have been quiet for QUIET seconds (at most
+    SETTLE_MAX), and hand it to the step's collection."""
+    watches = list(run.watches.values())
+    pending: dict[int, list[Any]] = {id(w): [] for w in watches}
+    start = last = time.monotonic()
+    while time.monotonic() - last < QUIET and time.monotonic() - start < SETTLE_MAX:
+        readable, _, _ = select.select([w.sock for w in watches], [], [], 0.02)
+        for watch in watches:
+            if watch.sock in readable:
+                pending[id(watch)] += watch.drain()
+                last = time.monotonic()
+    for watch in watches:
+        watch.drain = _replaying(pending[id(watch)], watch.drain)
+
+
+def _replaying(kept: list[Any], fresh: Any) -> Any:
+    def drain() -> list[Any]:
+        out = kept + fresh()
+        kept.clear()
+        return out
+
+    return drain
 
 
 def predict(

@@ -140,12 +140,19 @@ class Net:
         return self.netns_ids.get(peer, -1)
 
     def peernet2id_alloc(self, peer: Net) -> int:
-        """net/core/net_namespace.c:peernet2id_alloc: lowest free id from 0 (idr_alloc)."""
-        if peer is self:
+        """net/core/net_namespace.c:peernet2id_alloc: lowest free id from 0 (idr_alloc).
+
+        A dying namespace on either side gets no new id (refcount zero, maybe_get_net fails):
+        cleanup_net has already removed the dying one's ids, so devices linked into it are
+        reported with NETNSA_NSID_NOT_ASSIGNED while they are torn down.
+        """
+        if peer is self or self.count == 0:
             return -1
         nsid = self.netns_ids.get(peer)
         if nsid is not None:
             return nsid
+        if peer.count == 0:
+            return -1
         used = set(self.netns_ids.values())
         nsid = 0
         while nsid in used:

@@ -15,12 +15,14 @@ would type, so the result is what the kernel would hold after them:
   3. bridge ports are enslaved in port-number order (br_add_if gives the lowest free number);
   4. MTU, MAC, txqlen, group, arp, promisc and allmulti are set where they differ from what
      creation gave, and the devices that were up are brought up, in ifindex order;
-  5. each namespace's allocator cursor goes to one past its highest ifindex; each device's
+  5. each namespace's allocator cursor is set (see the CHOICE below); each device's
      operstate and a bridge's random MAC are set to the host's (stored state, not commands).
 
-CHOICE: the real allocator cursor (net->ifindex) cannot be read from user space; one past the
-highest ifindex in use is what a namespace whose devices were all made there would have. It
-only decides the ifindex a device gets when it lands on a taken one.
+CHOICE: the real allocator cursor (net->ifindex: one past the last index it handed out) cannot
+be read from user space. In a namespace other than the host's own, devices mostly arrive and
+stay (made there, or moved in keeping their index), so the cursor is taken as the lowest free
+index; in the host's own namespace devices come and go (containers), so one past the highest
+index in use. It only decides the ifindex a device gets when it lands on a taken one.
 
 A device the tables name but the model cannot make (a kind it lacks, a link into a namespace
 the snapshot did not read) is left out with a warning, as the snapshot already said.
@@ -157,8 +159,8 @@ class Restore:
         for rec in sorted(self.state.links, key=self.order):
             if (rec["netns"], rec["ifindex"]) in self.made:
                 self.settle_attributes(rec)
-        for net in self.nets.values():
-            net.ifindex = max(net.index_hash, default=0) + 1
+        for name, net in self.nets.items():
+            net.ifindex = allocator_cursor(net, name == ROOT)
         self.host.settle()
         for rec in self.state.links:
             self.restore_operstate(rec)
@@ -347,6 +349,16 @@ class Restore:
             self.ip(ns, "link", "set", "dev", dev.name, "up")
         elif not rec.get("up") and dev.flags & 1:
             self.ip(ns, "link", "set", "dev", dev.name, "down")
+
+
+def allocator_cursor(net: Any, root: bool) -> int:
+    """The cursor the restored namespace's ifindex allocator starts from (CHOICE above)."""
+    if root:
+        return max(net.index_hash, default=0) + 1
+    idx = 1
+    while idx in net.index_hash:
+        idx += 1
+    return idx
 
 
 def _multicast(addr: str) -> bool:
