@@ -63,3 +63,20 @@ def test_readme_explore_session_is_what_netlife_explore_prints(tmp_path, monkeyp
     out = capsys.readouterr().out
     for line in quoted[1:]:
         assert line in out
+
+
+def test_readme_what_if_excerpts_are_what_netlife_prints():
+    from netlife.cli import main
+
+    section = README.read_text().split("## Snapshot a real host, ask what", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks = re.findall(r"\n    \$ netlife (what-if .*)\n((?:    .*\n|\n)+?)(?=\S)", section)
+    assert len(blocks) == 3
+    for command, quoted in blocks:
+        out = io.StringIO()
+        argv = [w.strip("'") for w in re.findall(r"'[^']*'|\S+", command)]
+        with contextlib.redirect_stdout(out):
+            assert main(argv) == 0
+        for line in quoted.splitlines():
+            if line.strip() and line.strip() != "...":
+                assert line[4:] in out.getvalue().splitlines(), line

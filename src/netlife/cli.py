@@ -89,7 +89,9 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 def _cmd_what_if(args: argparse.Namespace) -> int:
     from netlife.conform.snapshot_cli import what_if_main
 
-    return what_if_main(args.commands, args.source, args.live, args.json, _kernel_options(args))
+    return what_if_main(
+        args.commands, args.source, args.live, args.json, _kernel_options(args), args.script
+    )
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -188,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--live", action="store_true", help="snapshot this host first")
     p.add_argument("--json", action="store_true", help="one JSON object for tools")
     _kernel_args(p)
-    p.add_argument("commands", nargs="+", metavar="CMD", help="command lines, one per argument")
+    p.add_argument("--script", metavar="FILE", help="command lines to play first, one a line")
+    p.add_argument("commands", nargs="*", metavar="CMD", help="command lines, one per argument")
     p.set_defaults(func=_cmd_what_if)
     from netlife.pictures.cli import add_graph_parser, add_report_parser
 

@@ -33,7 +33,12 @@ def snapshot_main(output: str | None, netns: list[str] | None) -> int:
 
 
 def what_if_main(
-    commands: list[str], source: str | None, live: bool, as_json: bool, options: dict[str, Any]
+    commands: list[str],
+    source: str | None,
+    live: bool,
+    as_json: bool,
+    options: dict[str, Any],
+    script: str | None = None,
 ) -> int:
     from netlife.scenario.machine import (
         boot,
@@ -44,6 +49,19 @@ def what_if_main(
     )
     from netlife.scenario.what_if import render_text, what_if
 
+    commands_after = commands
+    if script is not None:
+        try:
+            with open(script, encoding="utf-8") as f:
+                lines = [line.rstrip("\n") for line in f]
+        except OSError as err:
+            sys.stderr.write(f"netlife what-if: {script}: {err.strerror}\n")
+            return 2
+        commands = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        commands += list(commands_after)
+    if not commands:
+        sys.stderr.write("netlife what-if: no command to play (CMD… or --script FILE)\n")
+        return 2
     if live:
         from netlife.conform.snapshot import take_snapshot
         from netlife.conform.snapshot_write import bootable

@@ -4,7 +4,8 @@ Model-only. The host is a machine profile (a `netlife snapshot` of a live one, o
 the commands run as in a root shell on it (scenario/shell.py). The report lists, from the
 RTM_NEWLINK / RTM_DELLINK messages the model sent and the host before and after:
 
-  - per namespace, the devices that go, in RTM_DELLINK order, and those that stay;
+  - per namespace, the devices that go, in RTM_DELLINK order (one unlisted but still waiting
+    for its references is marked so), those that stay, and those the commands made;
   - moves (an RTM_DELLINK carrying IFLA_NEW_NETNSID, then the device in its new namespace)
     and renames (an RTM_NEWLINK naming an ifindex differently);
   - each command's exit status, output and how long it would block (virtual seconds);
@@ -166,9 +167,20 @@ def device_changes(
         ]
         for ns, devs in before.items()
     }
+    new: dict[str, list[dict[str, Any]]] = {}
+    for ns, devs in after.items():
+        moved_in = {m["new_ifindex"] for m in moves if m["to"] == ns}
+        fresh = [
+            {"ifindex": i, "ifname": n}
+            for i, n in sorted(devs.items())
+            if i not in before.get(ns, {}) and i not in moved_in
+        ]
+        if fresh:
+            new[ns] = fresh
     return {
         "gone": gone,
         "stay": stay,
+        "new": new,
         "moves": moves,
         "renames": renames,
         "namespaces_gone": [ns for ns in before if ns not in after],
@@ -221,12 +233,20 @@ def render_text(report: dict[str, Any]) -> str:
     lines.append("")
     for ns in report["namespaces_gone"]:
         lines.append(f"namespace {ns} goes")
+    stuck = {(d["netns"], d["ifindex"]) for h in report["hangs"] for d in h["devices"]}
     for ns, devs in report["gone"].items():
-        names = ", ".join(f"{d['ifname']} ({d['ifindex']})" for d in devs)
+        names = ", ".join(
+            f"{d['ifname']} ({d['ifindex']}"
+            + (", unlisted but not freed: see the hang" if (ns, d["ifindex"]) in stuck else "")
+            + ")"
+            for d in devs
+        )
         lines.append(f"{ns}: gone, in RTM_DELLINK order: {names}")
     for ns, devs in report["stay"].items():
         if devs:
             lines.append(f"{ns}: stay: {', '.join(d['ifname'] for d in devs)}")
+    for ns, devs in report["new"].items():
+        lines.append(f"{ns}: new: {', '.join(d['ifname'] for d in devs)}")
     for m in report["moves"]:
         new = f" as ifindex {m['new_ifindex']}" if m["new_ifindex"] is not None else ""
         lines.append(f"moves: {m['ifname']} {m['from']} → {m['to']}{new}")
@@ -253,12 +273,12 @@ def _hang_lines(hang: dict[str, Any]) -> list[str]:
             f"  {dev['device']}: usage count {dev['usage_count']} (ifindex {dev['ifindex']}{where})"
         )
         for held in dev["explained"]:
-            chain = " <- ".join(held["chain"]) if held["chain"] else held["holder"]
-            lines.append(f"    held by {chain}")
+            lines.append(f"    held by {held['holder']}")
+            lines += [f"      {step}" for step in held["chain"] if not step.startswith("remove it")]
             if held["remedy"]:
                 lines.append(f"      released by: {held['remedy']}")
-        if dev["remedy"]:
-            lines.append(f"    to free it: {dev['remedy']}")
+        if dev["untracked"]:
+            lines.append(f"    and {dev['untracked']} untracked references")
     if hang["remedy"]:
         lines.append(f"  to let it finish: {hang['remedy']}")
     return lines
