@@ -299,7 +299,7 @@ def read_modules(snap: Snapshot, links: list[dict[str, Any]], root_read: bool) -
     notes: dict[str, str] = {}
     text = _read("/proc/modules")
     if text is not None:
-        for line in text.splitlines():
+        for line in reversed(text.splitlines()):  # newest first there: load order here
             parts = line.split()
             name, refcnt, holders = parts[0], parts[2], parts[3].strip(",").split(",")
             holders = [h for h in holders if h and h != "-"]
@@ -322,7 +322,7 @@ def read_modules(snap: Snapshot, links: list[dict[str, Any]], root_read: bool) -
         if kind in kind_module and kind in KNOWN_KINDS:
             wanted.append(kind_module[kind])
     modules = []
-    for name in dict.fromkeys(wanted):
+    for name in load_order(wanted, loaded_order=text is not None):
         entry: dict[str, Any] = {"name": name}
         # Devices a module makes at load (numdummies, numifbs) are rebuilt from the links.
         params = {p: 0 for p in table[name].params if p.startswith("num")}
@@ -332,6 +332,36 @@ def read_modules(snap: Snapshot, links: list[dict[str, Any]], root_read: bool) -
             entry["note"] = notes[name]
         modules.append(entry)
     snap.profile["module"] = modules
+
+
+# Built-in drivers initialise in link order (all at module_init's level): drivers/net/Makefile's
+# order, then drivers/net/ethernet, then net/ (linked after drivers/). Their netdevice notifiers
+# register in this order, which is the order they are told of a device going away.
+BUILTIN_LINK_ORDER = (
+    "dummy",
+    "ifb",
+    "macvlan",
+    "netkit",
+    "tun",
+    "veth",
+    "virtio_net",
+    "vxlan",
+    "mlx5_core",
+    "mlx5_ib",
+    "netdevsim",
+    "bridge",
+    "8021q",
+)
+
+
+def load_order(wanted: list[str], loaded_order: bool) -> list[str]:
+    """The modules in the order the host loaded them: /proc/modules' order reversed when it
+    exists (wanted is already in it), else the built-in link order."""
+    unique = list(dict.fromkeys(wanted))
+    if loaded_order:
+        return unique
+    rank = {name: n for n, name in enumerate(BUILTIN_LINK_ORDER)}
+    return sorted(unique, key=lambda name: rank.get(name, len(rank)))
 
 
 def read_queue_leases(snap: Snapshot) -> None:
