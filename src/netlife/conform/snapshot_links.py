@@ -52,11 +52,26 @@ def _attr(msg: Any, name: str) -> Any:
     return msg.get_attr(name) if msg is not None else None
 
 
-def link_record(msg: Any, netns: str) -> dict[str, Any]:
-    flags = msg["flags"]
+class Attrs:
+    """A message's attributes as a table (pyroute2's get_attr scans the list on every call)."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, msg: Any) -> None:
+        self.table: dict[str, Any] = {}
+        for slot in msg["attrs"]:
+            self.table.setdefault(slot[0], slot[1])
+
+    def get_attr(self, name: str) -> Any:
+        return self.table.get(name)
+
+
+def link_record(raw: Any, netns: str) -> dict[str, Any]:
+    msg = Attrs(raw)
+    flags = raw["flags"]
     rec: dict[str, Any] = {
         "netns": netns,
-        "ifindex": msg["index"],
+        "ifindex": raw["index"],
         "ifname": msg.get_attr("IFLA_IFNAME"),
     }
     info = msg.get_attr("IFLA_LINKINFO")
@@ -66,7 +81,7 @@ def link_record(msg: Any, netns: str) -> dict[str, Any]:
         rec["kind"] = kind
         if kind not in KNOWN_KINDS:
             unmodelled.append(f"link kind {kind} is not modelled: the device is left out")
-    elif msg["ifi_type"] == 772:
+    elif raw["ifi_type"] == 772:
         rec["kind"] = "loopback"
     rec["up"] = bool(flags & if_link.IFF_UP)
     rec["promisc"] = bool(flags & if_link.IFF_PROMISC)
@@ -95,7 +110,7 @@ def link_record(msg: Any, netns: str) -> dict[str, Any]:
         rec["master"] = master
     link = msg.get_attr("IFLA_LINK")
     nsid = msg.get_attr("IFLA_LINK_NETNSID")
-    if link is not None and (link != msg["index"] or nsid is not None):
+    if link is not None and (link != raw["index"] or nsid is not None):
         rec["link"] = link
     nsid = msg.get_attr("IFLA_LINK_NETNSID")
     if nsid is not None:
