@@ -35,6 +35,9 @@ CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_NAME = 2
 # Every request type this module may send: reads only (a GET, or the controller's lookup).
 READ_REQUESTS = frozenset((RTM_GETLINK, RTM_GETADDR, RTM_GETNSID, GENL_ID_CTRL))
+IFLA_EXT_MASK = 29
+RTEXT_FILTER_VF = 1 << 0
+RTEXT_FILTER_SKIP_STATS = 1 << 3
 NETNSA_NSID = 1
 NETNSA_FD = 3
 CLONE_NEWNET = 0x40000000
@@ -124,8 +127,11 @@ class ReadOnlyNetlink:
     # -- the reads a snapshot makes -------------------------------------------------------
 
     def links(self) -> list[Any]:
-        """RTM_GETLINK dump: every device, ifindex order."""
-        return self.request(RTM_GETLINK, NLM_F_DUMP, struct.pack("=BxHiII", 0, 0, 0, 0, 0))
+        """RTM_GETLINK dump: every device, ifindex order, without statistics
+        (IFLA_EXT_MASK RTEXT_FILTER_SKIP_STATS, as `ip link show` asks)."""
+        payload = struct.pack("=BxHiII", 0, 0, 0, 0, 0)
+        payload += nla(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS))
+        return self.request(RTM_GETLINK, NLM_F_DUMP, payload)
 
     def addresses(self) -> list[Any]:
         return self.request(RTM_GETADDR, NLM_F_DUMP, struct.pack("=BBBBI", 0, 0, 0, 0, 0))

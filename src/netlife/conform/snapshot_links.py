@@ -60,10 +60,11 @@ class Attrs:
     def __init__(self, msg: Any) -> None:
         self.table: dict[str, Any] = {}
         for slot in msg["attrs"]:
-            self.table.setdefault(slot[0], slot[1])
+            self.table.setdefault(slot[0], slot)  # decoded only when asked for
 
     def get_attr(self, name: str) -> Any:
-        return self.table.get(name)
+        slot = self.table.get(name)
+        return None if slot is None else slot[1]
 
 
 def link_record(raw: Any, netns: str) -> dict[str, Any]:
