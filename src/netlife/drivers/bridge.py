@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from netlife.drivers.bridge_netlink import br_fill_info, br_port_fill_slave_info
 from netlife.drivers.bridge_port_opts import BR_PORT_DEFAULT_FLAGS, br_port_slave_changelink
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import (
     netdev_is_rx_handler_busy,
     netdev_rx_handler_register,
@@ -115,7 +116,6 @@ class NetBridge:
     ageing_time: int = 30000
     vlan_filtering: int = 0
     mtu_set_by_user: bool = False  # BROPT_MTU_SET_BY_USER
-    features: frozenset[str] = frozenset()  # see br_features_recompute
 
 
 # include/uapi/linux/if_bridge.h: port states, with br_port_state_names
@@ -251,19 +251,25 @@ def br_mtu_auto_adjust(br: NetBridge) -> None:
     br.mtu_set_by_user = False
 
 
-def br_features_recompute(br: NetBridge) -> None:
-    """netdev_update_features(br->dev): NETDEV_FEAT_CHANGE when the bridge's features change.
+# COMMON_FEATURES of net/bridge/br_device.c.
+BR_COMMON_FEATURES = (nf.NETIF_F_SG | nf.NETIF_F_FRAGLIST | nf.NETIF_F_HIGHDMA
+                      | nf.NETIF_F_GSO_MASK | nf.NETIF_F_HW_CSUM)  # fmt: skip
 
-    CHOICE: the model has no feature bits; the bridge's features are taken to depend on the
-    set of port kinds (none without ports), which matches what the real kernel does for veth,
-    macvlan and tap ports: the event comes with the first port and the last port of a kind.
-    """
-    features = frozenset(
-        p.dev.rtnl_link_ops.kind if p.dev.rtnl_link_ops else "" for p in br.port_list
-    )
-    if features != br.features:
-        br.features = features
-        call_netdevice_notifiers(NetdevCmd.NETDEV_FEAT_CHANGE, br.dev)
+
+def br_features_recompute(br: NetBridge, features: frozenset) -> frozenset:
+    """The bridge's offloads from its ports': each port adds what one device may offer for
+    all (GSO, scatter-gather, checksums ...), then TSO is added back within the mask."""
+    if not br.port_list:
+        return features
+    mask = features
+    features -= nf.NETIF_F_ONE_FOR_ALL
+    for p in br.port_list:
+        features = nf.netdev_increment_features(features, p.dev.features, mask)
+    return nf.netdev_add_tso_features(features, mask)
+
+
+def br_fix_features(dev: NetDevice, features: frozenset) -> frozenset:
+    return br_features_recompute(dev.priv, features)
 
 
 # -- ports ------------------------------------------------------------------------------------
@@ -327,9 +333,10 @@ def br_add_if(br: NetBridge, dev: NetDevice, extack: list[str] | None) -> None:
         netdev_rx_handler_unregister(dev)
         err2()
         raise
+    nf.dev_disable_lro(dev)
     br.port_list.insert(0, p)
     nbp_update_port_count(br)
-    br_features_recompute(br)
+    nf.netdev_update_features(br.dev)
     if br.dev.addr_assign_type != NET_ADDR_SET:
         # Ask for permission to use this MAC now, even if the bridge does not take it.
         err = notifier_to_errno(call_netdevice_notifiers(NETDEV_PRE_CHANGEADDR, br.dev, extack))
@@ -382,7 +389,7 @@ def br_del_if(br: NetBridge, dev: NetDevice) -> None:
     br_mtu_auto_adjust(br)
     if br_stp_recalculate_bridge_id(br):
         call_netdevice_notifiers(NETDEV_CHANGEADDR, br.dev)
-    br_features_recompute(br)
+    nf.netdev_update_features(br.dev)
 
 
 # -- net_device_ops -------------------------------------------------------------------------
@@ -435,6 +442,7 @@ br_netdev_ops = NetDeviceOps(
     ndo_set_mac_address=br_set_mac_address,
     ndo_add_slave=br_add_slave,
     ndo_del_slave=br_del_slave,
+    ndo_fix_features=br_fix_features,
 )
 
 
@@ -447,6 +455,10 @@ def br_dev_setup(dev: NetDevice) -> None:
     dev.priv_flags |= IFF_EBRIDGE | IFF_NO_QUEUE
     dev.netns_immutable = True
     dev.max_mtu = ETH_MAX_MTU
+    vlan_tx = nf.NETIF_F_HW_VLAN_CTAG_TX | nf.NETIF_F_HW_VLAN_STAG_TX
+    dev.features = BR_COMMON_FEATURES | vlan_tx
+    dev.hw_features = BR_COMMON_FEATURES | vlan_tx
+    dev.vlan_features = BR_COMMON_FEATURES
 
 
 # -- rtnl_link_ops --------------------------------------------------------------------------
@@ -524,6 +536,8 @@ def br_device_event(nb: NotifierBlock, event: int, info: object) -> int:
         if br.dev.start and netif_oper_up(dev):
             br_stp_enable_port(p)
             notified = True
+    elif event == NetdevCmd.NETDEV_FEAT_CHANGE:
+        nf.netdev_update_features(br.dev)
     elif event == NetdevCmd.NETDEV_UNREGISTER:
         br_del_if(br, dev)  # any reg_state: a port moving to another namespace leaves too
     elif event == NetdevCmd.NETDEV_PRE_TYPE_CHANGE:

@@ -8,6 +8,7 @@ Module exit is rtnl_link_unregister: every dummy device in every namespace goes.
 
 from __future__ import annotations
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import register_netdevice
 from netlife.kernel.errors import KernelError
 from netlife.kernel.if_link import IFF_MULTICAST, IFF_NOARP
@@ -40,6 +41,10 @@ def dummy_setup(dev: NetDevice) -> None:
     dev.addr_assign_type = NET_ADDR_RANDOM
     dev.min_mtu = 0
     dev.max_mtu = 0
+    dev.features |= nf.NETIF_F_SG | nf.NETIF_F_FRAGLIST | nf.NETIF_F_GSO_SOFTWARE
+    dev.features |= nf.NETIF_F_HW_CSUM | nf.NETIF_F_HIGHDMA | nf.NETIF_F_GSO_ENCAP_ALL
+    dev.hw_features |= dev.features
+    dev.hw_enc_features |= dev.features
 
 
 def dummy_validate(tb: dict, data: dict | None, extack: list[str]) -> int:

@@ -7,6 +7,7 @@ whose init registers "lo" in every new namespace with ifindex 1 (LOOPBACK_IFINDE
 
 from __future__ import annotations
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import register_netdev
 from netlife.kernel.if_link import ARPHRD_LOOPBACK, IFF_LOOPBACK
 from netlife.kernel.module import Module
@@ -41,6 +42,18 @@ def loopback_setup(dev: NetDevice) -> None:
     dev.tso_max_size = GSO_MAX_SIZE
     dev.needs_free_netdev = True
     dev.priv_destructor = loopback_dev_free
+    dev.hw_features = nf.NETIF_F_GSO_SOFTWARE
+    dev.features = (
+        nf.NETIF_F_SG
+        | nf.NETIF_F_FRAGLIST
+        | nf.NETIF_F_GSO_SOFTWARE
+        | nf.NETIF_F_HW_CSUM
+        | nf.NETIF_F_RXCSUM
+        | nf.NETIF_F_SCTP_CRC
+        | nf.NETIF_F_HIGHDMA
+        | nf.NETIF_F_VLAN_CHALLENGED
+        | nf.NETIF_F_LOOPBACK
+    )
 
 
 def loopback_net_init(net: Net) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import (
     netdev_is_rx_handler_busy,
     netdev_rx_handler_register,
@@ -140,8 +141,35 @@ def macvlan_port_destroy(dev: NetDevice) -> None:
 # -- net_device_ops -------------------------------------------------------------------------
 
 
+ALWAYS_ON_OFFLOADS = (nf.NETIF_F_SG | nf.NETIF_F_HW_CSUM | nf.NETIF_F_GSO_SOFTWARE
+                      | nf.NETIF_F_GSO_ROBUST | nf.NETIF_F_GSO_ENCAP_ALL)  # fmt: skip
+ALWAYS_ON_FEATURES = ALWAYS_ON_OFFLOADS
+MACVLAN_FEATURES = (nf.NETIF_F_SG | nf.NETIF_F_HW_CSUM | nf.NETIF_F_HIGHDMA | nf.NETIF_F_FRAGLIST
+                    | nf.NETIF_F_GSO | nf.NETIF_F_TSO | nf.NETIF_F_LRO | nf.NETIF_F_TSO_ECN
+                    | nf.NETIF_F_TSO6 | nf.NETIF_F_GRO | nf.NETIF_F_RXCSUM
+                    | nf.NETIF_F_HW_VLAN_CTAG_FILTER | nf.NETIF_F_HW_VLAN_STAG_FILTER)  # fmt: skip
+
+
+def macvlan_fix_features(dev: NetDevice, features: frozenset) -> frozenset:
+    """What the lower offers, what the user left on, and what a macvlan always does."""
+    lowerdev_features = dev.priv.lowerdev.features
+    features |= nf.NETIF_F_ALL_FOR_ALL
+    # features &= vlan->set_features | ~MACVLAN_FEATURES: a macvlan's set_features is all of
+    # MACVLAN_FEATURES (only macvtap narrows it), so nothing is taken away here.
+    mask = features
+    lowerdev_features -= nf.NETIF_F_LRO - features
+    features = nf.netdev_increment_features(lowerdev_features, features, mask)
+    features |= ALWAYS_ON_FEATURES
+    return features & (ALWAYS_ON_FEATURES | MACVLAN_FEATURES)
+
+
 def macvlan_init(dev: NetDevice) -> int:
     vlan: MacvlanDev = dev.priv
+    lowerdev = vlan.lowerdev
+    dev.features = (lowerdev.features & MACVLAN_FEATURES) | ALWAYS_ON_FEATURES
+    dev.hw_features |= nf.NETIF_F_LRO
+    dev.vlan_features = (lowerdev.vlan_features & MACVLAN_FEATURES) | ALWAYS_ON_OFFLOADS
+    dev.hw_enc_features |= dev.features
     dev.tso_max_size = vlan.lowerdev.tso_max_size  # netif_inherit_tso_max
     vlan.port.count += 1
     vlan.dev_tracker = netdev_hold(vlan.lowerdev, f"macvlan_init ({dev.name})")
@@ -213,6 +241,7 @@ macvlan_netdev_ops = NetDeviceOps(
     ndo_stop=macvlan_stop,
     ndo_change_mtu=macvlan_change_mtu,
     ndo_get_iflink=macvlan_dev_get_iflink,
+    ndo_fix_features=macvlan_fix_features,
 )
 
 
@@ -352,6 +381,10 @@ def macvlan_device_event(nb: NotifierBlock, event: int, info: object) -> int:
     if event in (NetdevCmd.NETDEV_UP, NetdevCmd.NETDEV_DOWN, NetdevCmd.NETDEV_CHANGE):
         for vlan in port.vlans:
             netif_stacked_transfer_operstate(vlan.lowerdev, vlan.dev)
+    elif event == NetdevCmd.NETDEV_FEAT_CHANGE:
+        for vlan in list(port.vlans):
+            vlan.dev.tso_max_size = dev.tso_max_size  # netif_inherit_tso_max
+            nf.netdev_update_features(vlan.dev)
     elif event == NetdevCmd.NETDEV_CHANGEMTU:
         for vlan in list(port.vlans):
             if vlan.dev.mtu > dev.mtu:

@@ -17,6 +17,7 @@ import errno as _errno
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import (
     register_netdevice,
     unregister_netdevice,
@@ -228,6 +229,15 @@ def netkit_setup(dev: NetDevice) -> None:
     dev.netdev_ops = netkit_netdev_ops
     dev.queue_mgmt_ops = netkit_queue_mgmt_ops
     dev.needs_free_netdev = True
+    hw_vlan = (nf.NETIF_F_HW_VLAN_CTAG_TX | nf.NETIF_F_HW_VLAN_CTAG_RX
+               | nf.NETIF_F_HW_VLAN_STAG_TX | nf.NETIF_F_HW_VLAN_STAG_RX)  # fmt: skip
+    netkit_features = (hw_vlan | nf.NETIF_F_SG | nf.NETIF_F_FRAGLIST | nf.NETIF_F_HW_CSUM
+                       | nf.NETIF_F_RXCSUM | nf.NETIF_F_SCTP_CRC | nf.NETIF_F_HIGHDMA
+                       | nf.NETIF_F_GSO_SOFTWARE | nf.NETIF_F_GSO_ENCAP_ALL)  # fmt: skip
+    dev.features |= netkit_features
+    dev.hw_features = netkit_features
+    dev.hw_enc_features = netkit_features
+    dev.vlan_features = dev.features - hw_vlan
 
 
 def netkit_alloc(

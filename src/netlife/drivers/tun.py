@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import register_netdevice, unregister_netdevice
 from netlife.kernel.dev_flags import netdev_state_change, netif_carrier_off, netif_carrier_on
 from netlife.kernel.dev_notify import register_netdevice_notifier, unregister_netdevice_notifier
@@ -101,8 +102,19 @@ def tun_free_netdev(dev: NetDevice) -> None:
     """priv_destructor: per-CPU stats and the flow table (nothing the model tracks)."""
 
 
-tun_netdev_ops = NetDeviceOps(ndo_uninit=tun_net_uninit)
-tap_netdev_ops = NetDeviceOps(ndo_uninit=tun_net_uninit)
+# The offloads the reader of the file must accept first (TUNSETOFFLOAD sets tun->set_features).
+TUN_USER_FEATURES = (nf.NETIF_F_HW_CSUM | nf.NETIF_F_TSO_ECN | nf.NETIF_F_TSO | nf.NETIF_F_TSO6
+                     | nf.NETIF_F_GSO_UDP_L4 | nf.NETIF_F_GSO_UDP_TUNNEL
+                     | nf.NETIF_F_GSO_UDP_TUNNEL_CSUM)  # fmt: skip
+
+
+def tun_net_fix_features(dev: NetDevice, features: frozenset) -> frozenset:
+    """No TUNSETOFFLOAD in the model: tun->set_features stays empty, the user offloads off."""
+    return features - TUN_USER_FEATURES
+
+
+tun_netdev_ops = NetDeviceOps(ndo_uninit=tun_net_uninit, ndo_fix_features=tun_net_fix_features)
+tap_netdev_ops = NetDeviceOps(ndo_uninit=tun_net_uninit, ndo_fix_features=tun_net_fix_features)
 
 
 def tun_setup(dev: NetDevice) -> None:
@@ -129,6 +141,10 @@ def tun_net_initialize(dev: NetDevice) -> None:
         hard_header_len = 14
     dev.min_mtu = MIN_MTU
     dev.max_mtu = MAX_MTU - hard_header_len
+    vlan_tx = nf.NETIF_F_HW_VLAN_CTAG_TX | nf.NETIF_F_HW_VLAN_STAG_TX
+    dev.hw_features = nf.NETIF_F_SG | nf.NETIF_F_FRAGLIST | TUN_USER_FEATURES | vlan_tx
+    dev.features = dev.hw_features
+    dev.vlan_features = dev.features - vlan_tx
 
 
 # -- attach and detach ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import register_netdevice, unregister_netdevice, unregister_netdevice_queue
 from netlife.kernel.dev_flags import netif_carrier_off, netif_carrier_on
 from netlife.kernel.errors import ENOTCONN, KernelError
@@ -78,6 +79,13 @@ veth_netdev_ops = NetDeviceOps(
 )
 
 
+VETH_FEATURES = (nf.NETIF_F_SG | nf.NETIF_F_FRAGLIST | nf.NETIF_F_HW_CSUM | nf.NETIF_F_RXCSUM
+                 | nf.NETIF_F_SCTP_CRC | nf.NETIF_F_HIGHDMA | nf.NETIF_F_GSO_SOFTWARE
+                 | nf.NETIF_F_GSO_ENCAP_ALL | nf.NETIF_F_HW_VLAN_CTAG_TX
+                 | nf.NETIF_F_HW_VLAN_CTAG_RX | nf.NETIF_F_HW_VLAN_STAG_TX
+                 | nf.NETIF_F_HW_VLAN_STAG_RX)  # fmt: skip
+
+
 def veth_setup(dev: NetDevice) -> None:
     ether_setup(dev)
     dev.priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE
@@ -87,6 +95,17 @@ def veth_setup(dev: NetDevice) -> None:
     dev.max_mtu = ETH_MAX_MTU
     dev.tso_max_size = GSO_MAX_SIZE
     dev.tx_queue_len = 0
+    dev.features |= VETH_FEATURES
+    dev.vlan_features = dev.features - nf.NETIF_F_VLAN_FEATURES
+    dev.hw_features = VETH_FEATURES
+    dev.hw_enc_features = VETH_FEATURES
+
+
+def veth_disable_gro(dev: NetDevice) -> None:
+    """Veth devices have GRO off by default (it needs NAPI, which XDP or the user turns on)."""
+    dev.features -= nf.NETIF_F_GRO
+    dev.wanted_features -= nf.NETIF_F_GRO
+    nf.netdev_update_features(dev)
 
 
 def veth_get_num_queues(kernel) -> int:
@@ -144,6 +163,8 @@ def veth_newlink(dev: NetDevice, params: RtnlNewlinkParams, extack: list[str]) -
     veth_init_queues(dev, tb)
     peer.priv.peer = dev
     veth_init_queues(peer, tb)
+    veth_disable_gro(dev)
+    veth_disable_gro(peer)
 
 
 def veth_dellink(dev: NetDevice, head: list[NetDevice] | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from netlife.kernel import netdev_features as nf
 from netlife.kernel.dev import (
     register_netdevice,
     unregister_netdevice,
@@ -169,6 +170,11 @@ def vxlan_setup(dev: NetDevice) -> None:
     dev.netdev_ops = vxlan_netdev_ops
     dev.min_mtu = ETH_MIN_MTU
     dev.max_mtu = ETH_MAX_MTU
+    offloads = (nf.NETIF_F_SG | nf.NETIF_F_FRAGLIST | nf.NETIF_F_HW_CSUM | nf.NETIF_F_RXCSUM
+                | nf.NETIF_F_GSO_SOFTWARE)  # fmt: skip
+    dev.features |= offloads
+    dev.vlan_features = dev.features
+    dev.hw_features |= offloads
 
 
 # -- rtnl_link_ops --------------------------------------------------------------------------

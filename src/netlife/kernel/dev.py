@@ -14,6 +14,7 @@ from netlife.kernel.dev_flags import dev_close_many
 from netlife.kernel.dev_notify import call_netdevice_notifiers
 from netlife.kernel.errors import EEXIST, EINVAL, EIO, ENFILE, KernelError
 from netlife.kernel.if_link import IFF_UP, RTM_DELLINK, RTM_NEWLINK
+from netlife.kernel.netdev_features import netdev_register_features
 from netlife.kernel.netdevice import (
     NETREG_REGISTERED,
     NETREG_UNINITIALIZED,
@@ -113,6 +114,8 @@ def register_netdevice(dev: NetDevice) -> None:
     except KernelError:
         _register_unwind_u1(dev)
         raise
+    # 9: features (netdev_register_features: soft offloads, wanted, the first update).
+    netdev_register_features(dev)
     # 10: NETDEV_POST_INIT (rung U3: release the index, then U1).
     err = notifier_to_errno(call_netdevice_notifiers(NETDEV_POST_INIT, dev))
     if err:

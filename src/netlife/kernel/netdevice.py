@@ -99,6 +99,8 @@ class NetDeviceOps:
     ndo_set_channels: Callable[[NetDevice, int], int] | None = None
     ndo_add_slave: Callable[[NetDevice, NetDevice, list[str]], None] | None = None
     ndo_del_slave: Callable[[NetDevice, NetDevice], None] | None = None
+    ndo_fix_features: Callable[[NetDevice, frozenset], frozenset] | None = None
+    ndo_set_features: Callable[[NetDevice, frozenset], int] | None = None
 
 
 # The empty, read-only map every device starts with in place of its adjacency and unicast
@@ -156,10 +158,13 @@ class NetDevice:
         "dev_addr",
         "dev_registered_tracker",
         "dismantle",
+        "features",
         "flags",
         "freed",
         "gflags",
         "group",
+        "hw_enc_features",
+        "hw_features",
         "ifalias",
         "ifindex",
         "ip6_ptr",
@@ -211,6 +216,8 @@ class NetDevice:
         "uc_promisc",
         "unreg_list",
         "upper_level",
+        "vlan_features",
+        "wanted_features",
     )
 
     def __init__(self, kernel: Kernel, name: str, kaddr: int) -> None:
@@ -249,6 +256,13 @@ class NetDevice:
         self.carrier_up_count = 0  # netif_carrier_on/off of a registered device
         self.carrier_down_count = 0
         self.tso_max_size = TSO_LEGACY_MAX_SIZE  # netif_set_tso_max_size
+        # Offload bits (kernel/netdev_features.py): the driver's setup fills them, the core's
+        # __netdev_update_features keeps `features` = what is wanted, fixed by driver and core.
+        self.features: frozenset[str] = frozenset()
+        self.hw_features: frozenset[str] = frozenset()  # what ethtool -K may change
+        self.wanted_features: frozenset[str] = frozenset()  # what was asked for
+        self.vlan_features: frozenset[str] = frozenset()  # inheritable by VLAN devices
+        self.hw_enc_features: frozenset[str] = frozenset()  # inheritable by tunnels
         self.operstate = IF_OPER_UNKNOWN
         self.link_mode = IF_LINK_MODE_DEFAULT
         self.linkwatch_pending = False

@@ -1,4 +1,5 @@
-"""ethtool -l / -L: show and set a device's channels, printed as ethtool 6.x prints them.
+"""ethtool -l / -L: show and set a device's channels, printed as ethtool 6.x prints them
+(-k / -K: userspace/ethtool_features.py).
 
 Model-only front end to kernel/ethtool.py over the ethtool netlink family: kernel errors
 print as "netlink error: TEXT" (with "(offset N)" when the kernel points at an attribute of
@@ -18,6 +19,7 @@ from netlife.kernel.ethtool import (
     ethnl_set_channels,
     ethtool_get_channels,
 )
+from netlife.userspace.ethtool_features import set_features, show_features
 
 if TYPE_CHECKING:
     from netlife.userspace.host import Proc
@@ -121,6 +123,11 @@ def cmd_ethtool(proc: Proc, argv: list[str]) -> int:
         return show_channels(proc, args[1])
     if len(args) >= 2 and args[0] in ("-L", "--set-channels"):
         return set_channels(proc, args[1], args[2:])
+    if len(args) >= 2 and args[0] in ("-k", "--show-features", "--show-offload"):
+        dev = proc.net.dev_get_by_name(args[1])
+        return show_features(proc, dev) if dev is not None else _no_device(proc)
+    if len(args) >= 2 and args[0] in ("-K", "--features", "--offload"):
+        return set_features(proc, args[1], args[2:])
     proc.eprint("ethtool: bad command line argument(s)")
     proc.eprint("For more information run ethtool -h")
     return 1
