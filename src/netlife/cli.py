@@ -131,11 +131,23 @@ def _kernel_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands whose parsers import their whole package (pictures, explore): the start-up of
+# every other command, `--help` and `--version` does without them.
+LATE_SUBCOMMANDS = {
+    "graph": "draw the device and reference graph (DOT, SVG or PNG)",
+    "explore": "search for lifetime bugs; each finding as a script",
+    "report": "run a scenario and write an HTML report (timeline, graphs, hangs, transcript)",
+}
+
+
+def build_parser(full: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netlife",
         description="An executable model of Linux network-device lifetime.",
     )
+    from netlife import __version__
+
+    parser.add_argument("--version", action="version", version=f"netlife {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="play the seed scenario on the built-in default machine")
     p.add_argument(
@@ -193,10 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", metavar="FILE", help="command lines to play first, one a line")
     p.add_argument("commands", nargs="*", metavar="CMD", help="command lines, one per argument")
     p.set_defaults(func=_cmd_what_if)
+    if not full:  # their options need heavy imports: named here, defined when chosen
+        for name, text in LATE_SUBCOMMANDS.items():
+            sub.add_parser(name, help=text)
+        return parser
     from netlife.pictures.cli import add_graph_parser, add_report_parser
 
     add_graph_parser(sub, _kernel_args).set_defaults(func=_cmd_graph)
-    p = sub.add_parser("explore", help="search for lifetime bugs; each finding as a script")
+    p = sub.add_parser("explore", help=LATE_SUBCOMMANDS["explore"])
     from netlife.explore.cli import add_arguments
 
     add_arguments(p)
@@ -220,8 +236,9 @@ def _split_ip_args(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_split_ip_args(sys.argv[1:] if argv is None else argv))
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(full=bool(LATE_SUBCOMMANDS.keys() & set(words)))
+    args = parser.parse_args(_split_ip_args(words))
     from netlife.scenario.machine import ProfileError
 
     try:
