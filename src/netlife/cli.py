@@ -239,18 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     parser = build_parser(full=bool(LATE_SUBCOMMANDS.keys() & set(words)))
     args = parser.parse_args(_split_ip_args(words))
-    from netlife.scenario.machine import ProfileError
-
     try:
         return args.func(args)
-    except ProfileError as err:  # a bad machine profile: the user's input, not a netlife bug
-        sys.stderr.write(f"netlife: {err}\n")
-        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception:
+    except Exception as err:
+        # Imported here, not up front: loading the machine module would slow every start-up.
+        from netlife.scenario.machine import ProfileError
+
+        if isinstance(err, ProfileError):  # a bad machine profile: the user's input, not a bug
+            sys.stderr.write(f"netlife: {err}\n")
+            return 2
         sys.stderr.write(
             "netlife: internal error (a netlife bug); please report with the command:\n"
         )
