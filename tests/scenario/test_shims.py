@@ -97,7 +97,8 @@ def real_namespace_run(script: pathlib.Path) -> str:
 def test_shims_print_what_the_kernel_prints(script, shims, tmp_path):
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("the real side needs root and util-linux unshare to make namespaces")
-    before = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     expected = real_namespace_run(script)
-    assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout == before
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    made = {w.split()[-1] for w in script.read_text().splitlines() if w.startswith("ip netns add")}
+    assert not made & {line.split()[0] for line in listed.splitlines() if line.split()}
     assert through_shims(shims[0], script, tmp_path) == expected
