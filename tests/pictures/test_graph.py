@@ -184,3 +184,41 @@ def test_cli_graph_errors_are_one_line(argv, message, capsys, tmp_path, monkeypa
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "x.svg").exists() and not (tmp_path / "x.gif").exists()
+
+
+def test_an_unknown_holder_of_a_stuck_device_is_a_red_box():
+    from netlife import Hang, Kernel, netdev_hold
+    from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
+    from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
+
+    k = Kernel(hang_bound_secs=25)
+    peer = {"VETH_INFO_PEER": IfInfoMsg(attrs={"IFLA_IFNAME": "veth1"})}
+    linkinfo = {"IFLA_INFO_KIND": "veth", "IFLA_INFO_DATA": peer}
+    rtnl_newlink(
+        k.init_net,
+        IfInfoMsg(
+            nlmsg_flags=NLM_F_CREATE | NLM_F_EXCL,
+            attrs={"IFLA_IFNAME": "veth0", "IFLA_LINKINFO": linkinfo},
+        ),
+    )
+    netdev_hold(k.init_net.dev_get_by_name("veth1"), "my_subsystem")
+    with pytest.raises(Hang):
+        rtnl_dellink(k.init_net, IfInfoMsg(attrs={"IFLA_IFNAME": "veth0"}))
+    g = device_graph(k, "hung")
+    red = _names(g, g.red_path())
+    assert {"my_subsystem", "veth1"} <= red and any(n.startswith("netlife:") for n in red)
+    box = next(n for n in g.nodes.values() if n.lines[0] == "my_subsystem")
+    assert box.category == "holder" and box.lines[1] == "holder unknown"
+
+
+def test_unknown_holders_of_a_registered_device_are_listed_in_its_box():
+    g = (
+        record_script("ip link add d0 type dummy\nip address add 10.0.0.1/24 dev d0\n")
+        .frames[-1]
+        .graph
+    )
+    d0 = next(n for n in g.nodes.values() if n.lines[0] == "d0")
+    assert d0.lines[-1].startswith("refs: ") and "inetdev_init" in d0.lines[-1]
+    assert not any(
+        n.category == "holder" and "inetdev_init" in n.lines[0] for n in g.nodes.values()
+    )

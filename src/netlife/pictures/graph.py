@@ -168,7 +168,7 @@ def build_graph(
     _add_consumers(g, kernel, procs)
     _add_modules(g, kernel, devices)
     for dev in devices:
-        _add_references(g, kernel, dev, procs)
+        _add_references(g, kernel, dev, procs, dev in waiting or dev.reg_state > NETREG_REGISTERED)
     for b in blocked:
         tid = f"task:{b.task}"
         cluster = netns_label(kernel, b.net) if b.net is not None else None
@@ -300,8 +300,16 @@ def _add_modules(g: Graph, kernel: Any, devices: list[NetDevice]) -> None:
                 g.edge(f"mod:{owner}", dev_id(dev), "drives", "drives")
 
 
-def _add_references(g: Graph, kernel: Any, dev: NetDevice, procs: dict[int, str]) -> None:
-    """Every reference on dev, from its holder: through the hang explainers, else by name."""
+def _add_references(
+    g: Graph, kernel: Any, dev: NetDevice, procs: dict[int, str], going: bool
+) -> None:
+    """Every reference on dev, from its holder: through the hang explainers, else by name.
+
+    A holder no explainer knows gets a box of its own (per device) only on a device that is
+    going away, where it may be what it waits for; on a registered device it is listed in the
+    device's box (an in_device or a route of its own goes with it).
+    """
+    unknown: list[str] = []
     registry = kernel.driver_state.get("hang_explainers", {})
     tracker_dir = dev.refcnt_tracker
     groups = list(tracker_dir.holders())
@@ -320,10 +328,15 @@ def _add_references(g: Graph, kernel: Any, dev: NetDevice, procs: dict[int, str]
                 refs = f" x{held.refs}" if held.refs > 1 else ""
                 src = _holder_node(g, kernel, held, procs, dev)
                 g.edge(src, me, "ref", f"ref {label}{refs}")
-        if known < count:
-            hid = f"holder:{holder}"
+        if known < count and going:
+            hid = f"holder:{holder}@{me}"
             g.node(Node(hid, "holder", [label, "holder unknown"], _cluster_of(kernel, dev.nd_net)))
             g.edge(hid, me, "ref", f"ref {label} x{count - known}")
+        elif known < count:
+            unknown.append(label + (f" x{count - known}" if count - known > 1 else ""))
+    if unknown:
+        text = "refs: " + ", ".join(unknown)
+        g.nodes[me].lines.append(text if len(text) <= 44 else text[:43] + "…")
 
 
 def _holder_node(g: Graph, kernel: Any, held: Any, procs: dict[int, str], dev: NetDevice) -> str:
