@@ -176,6 +176,11 @@ def build_graph(
         for dev in b.devices:
             if dev_id(dev) in g.nodes:
                 g.edge(tid, dev_id(dev), "waits", "waits for")
+    # A module that drives no device and that no module uses (ipv6, loopback) says nothing here.
+    linked = {end for key in g.edges for end in key}
+    for nid in [n for n, node in g.nodes.items() if node.category == "module"]:
+        if nid not in linked:
+            del g.nodes[nid]
     _mark_red(g, [f"task:{b.task}" for b in blocked])
     g.clusters = _cluster_order(kernel, g)
     return g
