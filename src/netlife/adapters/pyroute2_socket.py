@@ -3,7 +3,8 @@
 Models the socket side of net/netlink/af_netlink.c (bind to multicast groups, NETLINK_EXT_ACK,
 NETLINK_CAP_ACK, netlink_ack with its extack TLVs, netlink_dump ending in NLMSG_DONE) and the
 request switch of net/core/rtnetlink.c:rtnetlink_rcv_msg for the link family. Requests are
-decoded with pyroute2's own ifinfmsg, converted with from_pyroute2 and served by
+decoded with pyroute2's own ifinfmsg and its stock per-kind classes (not the program's
+registered plugins), converted with from_pyroute2 and served by
 kernel/rtnetlink.py (rtnl_newlink, rtnl_dellink, rtnl_getlink): no kernel logic lives here.
 
 pyroute2 0.9 is asyncio-based: it hands the object given as `use_socket` to
@@ -72,6 +73,44 @@ DUMP_DATAGRAM_MAX = 16384
 
 
 SERVED_TYPES = (*LINK_TYPES, RTM_NEWLINKPROP, RTM_DELLINKPROP, RTM_GETNSID)  # others: EOPNOTSUPP
+
+
+def stock_data_map() -> dict[str, Any]:
+    """pyroute2's own IFLA_INFO_DATA classes per kind: the ones ifinfo defines and the plugins
+    pyroute2 loads at import (register_link_kind changes ifinfo.data_map, not these)."""
+    from pyroute2.netlink.rtnl.ifinfmsg import data_plugins
+
+    info = ifinfmsg.ifinfo
+    builtin = {
+        "macvlan": info.macvlan_data,
+        "macvtap": info.macvtap_data,
+        "ipip": info.ipip_data,
+        "sit": info.sit_data,
+        "ip6tnl": info.ip6tnl_data,
+        "gre": info.gre_data,
+        "gretap": info.gre_data,
+        "ip6gre": info.ip6gre_data,
+        "ip6gretap": info.ip6gre_data,
+        "veth": info.veth_data,
+        "bridge": info.bridge_data,
+        "bridge_slave": info.bridge_slave_data,
+    }
+    return {**builtin, **data_plugins}
+
+
+STOCK_DATA_MAP = stock_data_map()
+
+
+@contextlib.contextmanager
+def stock_link_kinds() -> Any:
+    """Decode with STOCK_DATA_MAP in place of the program's ifinfo.data_map, then put it back."""
+    info = ifinfmsg.ifinfo
+    saved = info.data_map
+    info.data_map = STOCK_DATA_MAP
+    try:
+        yield
+    finally:
+        info.data_map = saved
 
 
 def nla(nla_type: int, payload: bytes) -> bytes:
@@ -333,20 +372,25 @@ class KernelSocket:
         return NLMSG_HDR.pack(NLMSG_HDR.size + len(body), RTM_NEWNSID, 0, seq, self.portid) + body
 
     def _decode(self, raw: bytes) -> IfInfoMsg:
-        """The request as the model's IfInfoMsg, namespace fds resolved to namespaces."""
-        msg = ifinfmsg(raw)
-        try:
-            msg.decode()
-        except Exception as exc:  # pyroute2 could not parse it: the kernel's nlmsg_parse fails
-            raise KernelError(errno.EINVAL, f"netlife: undecodable request: {exc}") from None
-        ifm = from_pyroute2(msg)
-        self._resolve_netns(ifm.attrs)
-        info = ifm.attrs.get("IFLA_LINKINFO") or {}
-        data = info.get("IFLA_INFO_DATA")
-        if isinstance(data, dict):
-            for key in ("VETH_INFO_PEER", "NETKIT_INFO_PEER"):
-                if isinstance(data.get(key), dict):
-                    data[key] = self._peer(msg, key, data[key])
+        """The request as the model's IfInfoMsg, namespace fds resolved to namespaces.
+
+        The kernel reads IFLA_INFO_DATA by attribute number with the kind's own policy, so the
+        request is decoded with pyroute2's stock per-kind classes (STOCK_DATA_MAP), whatever
+        link-kind plugins the program registered in its own pyroute2."""
+        with stock_link_kinds():
+            msg = ifinfmsg(raw)
+            try:
+                msg.decode()
+            except Exception as exc:  # pyroute2 could not parse it: nlmsg_parse fails
+                raise KernelError(errno.EINVAL, f"netlife: undecodable request: {exc}") from None
+            ifm = from_pyroute2(msg)
+            self._resolve_netns(ifm.attrs)
+            info = ifm.attrs.get("IFLA_LINKINFO") or {}
+            data = info.get("IFLA_INFO_DATA")
+            if isinstance(data, dict):
+                for key in ("VETH_INFO_PEER", "NETKIT_INFO_PEER"):
+                    if isinstance(data.get(key), dict):
+                        data[key] = self._peer(msg, key, data[key])
         return ifm
 
     def _peer(self, msg: ifinfmsg, key: str, attrs: dict) -> IfInfoMsg:
