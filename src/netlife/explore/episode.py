@@ -85,7 +85,9 @@ def _plain_argv(steps: list) -> list[str] | None:
 class Episode:
     """A host, its shell, and the oracles watching it; `lines` is the script so far."""
 
-    def __init__(self, machine: Machine, invariants_every_step: bool = False) -> None:
+    def __init__(
+        self, machine: Machine, invariants_every_step: bool = False, trace_paths: bool = False
+    ) -> None:
         from netlife.scenario.shell import ShellSession
 
         self.machine = machine
@@ -96,6 +98,13 @@ class Episode:
         self.lines: list[str] = []
         self.finding: Finding | None = None
         self.invariants_every_step = invariants_every_step
+        # Coverage of notifier paths: (event, device kind) pairs the last line delivered.
+        self.paths: set[tuple[int, str]] = set()
+        if trace_paths:
+            self.kernel.notifier_trace = []
+            self.kernel.trace_notifier = lambda event, dev: self.paths.add(
+                (int(event), device_kind(dev))
+            )
         self._hangs = len(self.kernel.hangs)
         self._violations = len(self.kernel.printk.violations)
         self._internal = len(self.host.internal_errors)
@@ -107,6 +116,7 @@ class Episode:
         if self.finding is not None:
             return self.finding
         self.lines.append(line)
+        self.paths.clear()
         steps, argv = self.machine.steps(line)
         if argv is not None:
             self.host.settle()

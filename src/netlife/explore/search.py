@@ -10,9 +10,10 @@ stop searching) ends the same sequence earlier or later.
 - bfs: breadth-first over abstract states (episode.abstract_state: names and numbers
   abstracted): each frontier script is extended by one draw of every operation; a successor
   whose state was already seen is dropped; levels are capped at `width` scripts.
-- coverage: a corpus of scripts that reached a state or an (operation, outcome, state) step
-  never seen before; an episode replays a corpus entry chosen among the least tried and
-  extends it randomly, so new states and new driver paths are explored first.
+- coverage: a corpus of scripts that reached a state, a (state, operation, state) step or a
+  notifier path (an operation delivering a NETDEV_* event to a device kind) never seen before;
+  an episode replays a corpus entry chosen among the least tried and extends it randomly, so
+  new states and new notifier and driver paths are explored first.
 
 Findings are grouped by signature; the first of each signature is shrunk.
 """
@@ -102,6 +103,7 @@ class Explorer:
     def __post_init__(self) -> None:
         self._seen: set[int] = set()
         self._steps: set[tuple] = set()
+        self._paths: set[tuple] = set()  # (operation, (notifier event, device kind))
         self._corpus: list[list[Any]] = []  # [lines, times tried]
         self._start = 0.0
 
@@ -133,7 +135,8 @@ class Explorer:
 
     def _episode(self, prefix: list[str], rng: random.Random, extra: int) -> Episode:
         """Replay prefix, then draw `extra` operations; record states, steps and findings."""
-        ep = Episode(self.machine, self.invariants_every_step)
+        coverage = self.strategy == "coverage"
+        ep = Episode(self.machine, self.invariants_every_step, trace_paths=coverage)
         state = abstract_state(ep.host)
         self._note_state(state, ep)
         for line in prefix:
@@ -153,10 +156,14 @@ class Explorer:
             self.stats.operations += 1
             after = abstract_state(ep.host)
             step = (state, op, after)
-            if step not in self._steps:
-                self._steps.add(step)
-                if self.strategy == "coverage":
-                    self._corpus.append([list(ep.lines), 0])
+            fresh = step not in self._steps
+            self._steps.add(step)
+            for path in ep.paths:  # a notifier event reaching a device kind after this op
+                if (op, path) not in self._paths:
+                    self._paths.add((op, path))
+                    fresh = True
+            if fresh and coverage:
+                self._corpus.append([list(ep.lines), 0])
             self._note_state(after, ep)
             state = after
         ep.finish()
