@@ -103,3 +103,15 @@ def test_a_stacked_device_holding_its_lower_does_not_make_a_second_signature():
     finding = replay(Machine(None, xsk_notifier=False), script)
     assert finding.signature == XSK_HANG
     assert finding.kinds == ["macvlan", "mlx5_core"]
+
+
+def test_an_episode_traces_the_notifier_paths_of_its_last_line():
+    from netlife.explore.episode import Episode
+    from netlife.kernel.notifier import NetdevCmd
+
+    ep = Episode(Machine(None), trace_paths=True)
+    ep.run("ip link add v0 type veth peer name v1")
+    assert (int(NetdevCmd.NETDEV_REGISTER), "veth") in ep.paths
+    ep.run("ip link del v0")
+    assert (int(NetdevCmd.NETDEV_UNREGISTER), "veth") in ep.paths
+    assert (int(NetdevCmd.NETDEV_REGISTER), "veth") not in ep.paths
