@@ -115,3 +115,14 @@ def test_an_episode_traces_the_notifier_paths_of_its_last_line():
     ep.run("ip link del v0")
     assert (int(NetdevCmd.NETDEV_UNREGISTER), "veth") in ep.paths
     assert (int(NetdevCmd.NETDEV_REGISTER), "veth") not in ep.paths
+
+
+def test_a_stacked_device_holding_its_lower_does_not_make_a_second_signature():
+    script = [
+        "ip link add mv0 link enp10s0f0np0 type macvlan",
+        "xdpsock -i mv0 -q 0",
+        "echo 0000:0a:00.0 > /sys/bus/pci/drivers/mlx5_core/unbind",
+    ]
+    finding = replay(Machine(None, xsk_notifier=False), script)
+    assert finding.signature == XSK_HANG
+    assert finding.kinds == ["macvlan", "mlx5_core"]

@@ -62,15 +62,20 @@ def _kind_of(kernel: Any, name: str) -> str:
 
 def hang_finding(kernel: Any, report: Any) -> Finding:
     """A hang report → a finding whose signature is the holder chain in kinds."""
-    chains, kinds = [], []
+    # A holder that is itself one of the stuck devices (a macvlan holding its lower while an
+    # AF_XDP socket holds the macvlan) is a consequence, not a cause: the signature names the
+    # holders outside the stuck set, so one bug stays one entry however deep the stack.
+    stuck_names = {stuck.name for stuck in report.devices}
+    chains, derived, kinds = [], [], []
     for stuck in report.devices:
         kinds.append(_kind_of(kernel, stuck.name))
         for holder in stuck.explained:
             who = holder.who.split(" ", 1)[0] if holder.who else "?"
             base = _PARENS.sub("", holder.holder) if holder.holder != "dev_hold" else "dev_hold"
-            chains.append(f"{base} by {_kind_of(kernel, who)}")
+            (derived if who in stuck_names else chains).append(f"{base} by {_kind_of(kernel, who)}")
         if not stuck.explained:
             chains += [_PARENS.sub("", h) for h, _ in stuck.holders] or ["dev_hold"]
+    chains = chains or derived
     what = _NUMBERS.sub("N", report.what)
     chain = ", ".join(sorted(set(chains))) or "no holder known"
     return Finding(
