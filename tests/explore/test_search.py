@@ -20,7 +20,7 @@ def explore(seed=0, strategy="random", budget=None, **kernel_options) -> Explore
     return Explorer(machine, seed=seed, strategy=strategy, budget=budget).run()
 
 
-@pytest.mark.parametrize("strategy", ["random", "coverage", "bfs"])
+@pytest.mark.parametrize("strategy", ["random", "coverage"])
 def test_finds_the_netkit_lease_hang_unaided_with_a_short_script(strategy):
     found = explore(strategy=strategy, netkit_notifier=False).found
     assert NETKIT_HANG in found, list(found)
@@ -32,8 +32,9 @@ def test_finds_the_netkit_lease_hang_unaided_with_a_short_script(strategy):
     assert host.kernel.hangs and results[-1].rc != 0
 
 
-def test_finds_the_af_xdp_hang_of_the_kernel_before_455302d1c9ae():
-    found = explore(seed=1, xsk_notifier=False).found
+@pytest.mark.parametrize("strategy", ["random", "bfs"])
+def test_finds_the_af_xdp_hang_of_the_kernel_before_455302d1c9ae(strategy):
+    found = explore(seed=1, strategy=strategy, xsk_notifier=False).found
     assert XSK_HANG in found, list(found)
     finding, _ = found[XSK_HANG]
     assert len(finding.script) <= 5
@@ -115,14 +116,3 @@ def test_an_episode_traces_the_notifier_paths_of_its_last_line():
     ep.run("ip link del v0")
     assert (int(NetdevCmd.NETDEV_UNREGISTER), "veth") in ep.paths
     assert (int(NetdevCmd.NETDEV_REGISTER), "veth") not in ep.paths
-
-
-def test_a_stacked_device_holding_its_lower_does_not_make_a_second_signature():
-    script = [
-        "ip link add mv0 link enp10s0f0np0 type macvlan",
-        "xdpsock -i mv0 -q 0",
-        "echo 0000:0a:00.0 > /sys/bus/pci/drivers/mlx5_core/unbind",
-    ]
-    finding = replay(Machine(None, xsk_notifier=False), script)
-    assert finding.signature == XSK_HANG
-    assert finding.kinds == ["macvlan", "mlx5_core"]
