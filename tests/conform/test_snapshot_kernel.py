@@ -45,6 +45,7 @@ def namespaces():
             f"ip -n {b} link set br0 up",
             f"ip -n {a} link add v2 type veth peer name v3",
             f"ip -n {a} link set v3 netns {b}",
+            f"ip -n {b} link property add dev v3 altname a-rather-long-name-for-v3",
         ):
             sh(*line.split())
         yield names
@@ -99,6 +100,8 @@ def test_snapshot_boots_to_the_same_links_and_changes_nothing(namespaces, monkey
     real = {n: json.loads(sh("ip", "-n", n, "-d", "-j", "link", "show")) for n in namespaces}
     model = {n: link_dump_json(host, host.netns[n]) for n in namespaces}
     assert diff_dumps(None, Canonicalizer().dumps(real), Canonicalizer().dumps(model)) == []
+    altnames = {n: {d["ifname"]: d.get("altnames") for d in model[n]} for n in namespaces}
+    assert altnames[namespaces[1]]["v3"] == ["a-rather-long-name-for-v3"]
     for n in namespaces:  # and the ifindexes themselves, not only their order
         assert [(d["ifindex"], d["ifname"]) for d in real[n]] == [
             (d["ifindex"], d["ifname"]) for d in model[n]

@@ -130,7 +130,7 @@ def link_record(raw: Any, netns: str) -> dict[str, Any]:
         unmodelled.append("its ifalias is not modelled")
     props = msg.get_attr("IFLA_PROP_LIST")
     if props is not None and props.get_attrs("IFLA_ALT_IFNAME"):
-        unmodelled.append("its alternative names are not modelled")
+        rec["altnames"] = list(props.get_attrs("IFLA_ALT_IFNAME"))
     xdp = msg.get_attr("IFLA_XDP")
     if xdp is not None and _attr(xdp, "IFLA_XDP_ATTACHED"):
         unmodelled.append("an attached XDP program is not modelled")

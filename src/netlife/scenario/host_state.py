@@ -14,7 +14,8 @@ would type, so the result is what the kernel would hold after them:
      namespace's allocator cursor is set to it first);
   3. bridge ports are enslaved in port-number order (br_add_if gives the lowest free number);
   4. MTU, MAC, txqlen, group, arp, promisc and allmulti are set where they differ from what
-     creation gave, and the devices that were up are brought up, in ifindex order;
+     creation gave, alternative names added (`ip link property add`), and the devices that
+     were up are brought up, in ifindex order;
   5. each namespace's allocator cursor is set (see the CHOICE below); each device's
      operstate and a bridge's random MAC are set to the host's (stored state, not commands).
 
@@ -69,6 +70,7 @@ _LINK = {
     "port_no": int,
     "addr_assign_type": int,
     "hardware": str,
+    "altnames": list,
 }
 _LINK_REQUIRED = ("netns", "ifindex", "ifname")
 
@@ -343,6 +345,9 @@ class Restore:
             words += ["allmulti", "on"]
         if words:
             self.ip(ns, "link", "set", "dev", dev.name, *words)
+        for altname in rec.get("altnames", []):
+            if altname not in dev.altnames:
+                self.ip(ns, "link", "property", "add", "dev", dev.name, "altname", altname)
         if "addr_assign_type" in rec:
             dev.addr_assign_type = rec["addr_assign_type"]  # as the host had it (bridges)
         if rec.get("up") and not dev.flags & 1:
