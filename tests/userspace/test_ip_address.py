@@ -78,3 +78,13 @@ def test_in_device_and_inet6_dev_hold_the_device_until_unregister():
     assert host.run_command("ip link del d0".split()).rc == 0
     host.settle()
     assert d0.freed
+
+
+def test_readme_address_excerpt_is_what_the_model_prints():
+    import pathlib
+
+    readme = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+    section = readme.read_text().split("## Addresses and routes", 1)[1].split("\n## ", 1)[0]
+    quoted = [line[4:] for line in section.splitlines() if line.startswith("    ")]
+    _, res = _run("ip link set lo up\nip a show lo\n")
+    assert quoted[2:] == res[1].stdout.splitlines()

@@ -150,7 +150,7 @@ def test_link_dump_json_is_what_ip_j_d_link_show_prints():
 def test_unmodelled_objects_say_so_without_changing_anything():
     host = new_host()
     before = host_snapshot(host)
-    result = _run(host, "ip route show")
+    result = _run(host, "ip rule show")
     assert result.rc == 1 and "not modelled" in result.stderr
     assert host_snapshot(host) == before
 

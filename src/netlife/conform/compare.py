@@ -13,6 +13,9 @@ so both observations are first put in canonical form:
 - events of a namespace are kept only while both sides could see them: from the end of the
   step that created it to the start of the step that deletes it (see conform/target.py);
 - the lines of `ip netns list` are compared sorted (see lists_namespaces);
+- each link's addresses (`ip -j addr`'s addr_info) are compared too, with DAD's timing and
+  verdict and the count-down of finite lifetimes left out, and IPv6 addresses made from a random
+  MAC named after it (Canonicalizer.address);
 - an event's "link" is compared on the keys both sides gave (the real side builds it from the
   message, without iproute2's M-DOWN).
 
@@ -63,6 +66,17 @@ INFO_DATA_KEYS = {
 }
 MAC = re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b")
 IFINDEX_LINE = re.compile(r"^(\d+): ", re.MULTILINE)
+
+
+def _eui64_mac(address: str) -> str | None:
+    """The MAC an eui64 interface identifier was made from, or None."""
+    import ipaddress
+
+    ident = ipaddress.IPv6Address(address).packed[8:]
+    if ident[3:5] != b"\xff\xfe":
+        return None
+    mac = bytes([ident[0] ^ 0x02, *ident[1:3], *ident[5:]])
+    return mac.hex(":")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,8 @@ class Canonicalizer:
             )
         if "address" in out:
             out["address"] = self.mac(out["address"])
+        if "addr_info" in entry:
+            out["addr_info"] = [self.address(a) for a in entry["addr_info"]]
         if strip_mdown and "flags" in out:
             out["flags"] = [flag for flag in out["flags"] if flag != "M-DOWN"]
         info = entry.get("linkinfo")
@@ -140,6 +156,25 @@ class Canonicalizer:
             if selected:
                 kept["info_data"] = selected
             out["linkinfo"] = kept
+        return out
+
+    def address(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """An addr_info entry: "tentative" and "dadfailed" dropped (how long DAD takes is random
+        on the real side, and whether it fails depends on packets the model does not move: a
+        bridge that takes its port's MAC makes the same link-local address twice on one link),
+        finite lifetimes as "finite" (they count down in real time there), an IPv6
+        address made from a random MAC (eui64) named after that MAC's canonical name."""
+        out = {k: v for k, v in entry.items() if k not in ("tentative", "dadfailed")}
+        for key in ("valid_life_time", "preferred_life_time"):
+            if key in out and out[key] != 4294967295:
+                out[key] = "finite"
+        local = out.get("local", "")
+        if out.get("family") == "inet6" and local.startswith("fe80::"):
+            eui = _eui64_mac(local)
+            if eui is not None:
+                name = self.mac(eui)
+                if name != eui:
+                    out["local"] = f"fe80::eui64({name})"
         return out
 
     def dumps(self, dumps: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

@@ -477,7 +477,14 @@ class CaseRun:
         done = run_ip(["ip", "-n", self.names.real(name), "-j", "-d", "link", "show"])
         if done.returncode != 0:
             raise RuntimeError(f"cannot list links of {name}: {done.stderr.strip()}")
-        return json.loads(self.names.text_back(done.stdout))
+        links = json.loads(self.names.text_back(done.stdout))
+        done = run_ip(["ip", "-n", self.names.real(name), "-j", "addr", "show"])
+        if done.returncode != 0:
+            raise RuntimeError(f"cannot list addresses of {name}: {done.stderr.strip()}")
+        addrs = {e["ifindex"]: e.get("addr_info", []) for e in json.loads(done.stdout)}
+        for entry in links:
+            entry["addr_info"] = addrs.get(entry["ifindex"], [])
+        return links
 
     def dump_all(self) -> dict[str, list[dict[str, Any]]]:
         return {name: self.dump(name) for name in self.names.order if name in self.watches}

@@ -125,12 +125,16 @@ class ModelTarget:
     def dump_all(host: Any, order: tuple[str, ...]) -> dict[str, LinkDump]:
         """`ip -j -d link show` of every case namespace that exists, in the case's order."""
         from netlife.userspace.ip import link_dump_json
+        from netlife.userspace.ip_address import addr_info_by_ifindex
 
         dumps: dict[str, LinkDump] = {}
         for name in order:
             net = host.kernel.init_net if name == ROOT_NETNS else host.netns.get(name)
             if net is not None and not net.dead:
                 dumps[name] = link_dump_json(host, net)
+                addrs = addr_info_by_ifindex(net)
+                for entry in dumps[name]:
+                    entry["addr_info"] = addrs.get(entry["ifindex"], [])
         return dumps
 
 

@@ -300,12 +300,17 @@ def model_dumps(host: Any, back: dict[str, str], order: tuple[str, ...], names: 
     import json
 
     from netlife.userspace.ip import link_dump_json
+    from netlife.userspace.ip_address import addr_info_by_ifindex
 
     out = {}
     for ns in order:
         net = host.netns.get(names.real(ns))
         if net is not None and not net.dead:
-            out[ns] = json.loads(names.text_back(json.dumps(link_dump_json(host, net))))
+            links = link_dump_json(host, net)
+            addrs = addr_info_by_ifindex(net)
+            for entry in links:
+                entry["addr_info"] = addrs.get(entry["ifindex"], [])
+            out[ns] = json.loads(names.text_back(json.dumps(links)))
     return out
 
 

@@ -313,10 +313,12 @@ def _object_handler(name: str) -> Callable[[IpRun, list[str]], int] | None:
     from netlife.userspace.ip_link import do_iplink
     from netlife.userspace.ip_monitor import do_ipmonitor
     from netlife.userspace.ip_netns import do_netns
+    from netlife.userspace.ip_route import do_iproute
     from netlife.userspace.ip_tuntap import do_iptuntap
 
     table = {
         "address": do_ipaddr,
+        "route": do_iproute,
         "link": do_iplink,
         "tuntap": do_iptuntap,
         "tap": do_iptuntap,

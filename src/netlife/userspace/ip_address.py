@@ -420,6 +420,15 @@ def addr_dump(net: Any, family: int = AF_UNSPEC, ifindex: int = 0) -> list[IfAdd
     return out
 
 
+def addr_info_by_ifindex(net: Any) -> dict[int, list[dict[str, Any]]]:
+    """What `ip -j addr show` prints as each link's addr_info, by ifindex."""
+    names = {dev.ifindex: dev.name for dev in net.devices()}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for msg in addr_dump(net):
+        out.setdefault(msg.ifa_index, []).append(addr_json(msg, names))
+    return out
+
+
 def ifa_flags_of(msg: IfAddrMsg) -> int:
     return msg.attrs.get("IFA_FLAGS", msg.ifa_flags)
 

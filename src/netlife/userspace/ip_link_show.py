@@ -174,16 +174,19 @@ def _print_with_addresses(run: IpRun, msgs: list[IfInfoMsg], ctx, addrs: Any, up
             run.out(text + "\n")
             continue
         if not no_link:
-            run.out(
-                link_text(
-                    msg,
-                    ctx,
-                    details=bool(run.details),
-                    oneline=bool(run.oneline),
-                    addr_cmd=True,
-                    stats=run.stats,
-                )
+            text = link_text(
+                msg,
+                ctx,
+                details=bool(run.details),
+                oneline=bool(run.oneline),
+                addr_cmd=True,
+                stats=run.stats,
             )
+            if family not in (0, AF_PACKET):
+                # print_linkinfo prints the link/TYPE line only without a family filter
+                head, sep, rest = text.partition("\n    link/")
+                text = head + ("\n" + rest.partition("\n")[2] if sep else "")
+            run.out(text)
         for m in selected:
             run.out(addr_text(m, names, oneline=bool(run.oneline)))
     if run.json:

@@ -37,7 +37,6 @@ from netlife.kernel.ipv4.if_addr import (
     RT_SCOPE_HOST,
     RT_SCOPE_LINK,
     RT_SCOPE_NOWHERE,
-    RT_SCOPE_UNIVERSE,
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RTM_NEWROUTE,
@@ -348,7 +347,7 @@ def fib_check_nh(net: Net, cfg: FibConfig) -> tuple[NetDevice | None, int]:
     if dev is None:
         raise KernelError(EINVAL, "Nexthop device required for onlink")
     if not dev.flags & IFF_UP:
-        raise KernelError(ENETUNREACH, "Nexthop device is not up")
+        raise KernelError(ENETUNREACH, "Device for nexthop is not up")
     return dev, RT_SCOPE_HOST
 
 
@@ -395,8 +394,6 @@ def inet_rtm_delroute(net: Net, msg: RtMsg) -> None:
 
     with rtnl_lock(net.kernel):
         cfg = rtm_to_fib_config(net, msg)
-        if cfg.fc_scope == RT_SCOPE_UNIVERSE and not msg.attrs.get("scope_set", True):
-            cfg.fc_scope = RT_SCOPE_NOWHERE
         tb = fib_get_table(net, cfg.fc_table or RT_TABLE_MAIN)
         if tb is None:
             raise KernelError(ESRCH)

@@ -437,6 +437,9 @@ def inet6_rtm_newaddr(net: Net, msg: IfAddrMsg) -> None:
             return
         if not msg.nlmsg_flags & NLM_F_CREATE:
             raise KernelError(ENODEV)
+        hooks = _route_hooks(net.kernel)
+        if hooks is not None and dev.flags & IFF_UP:
+            hooks.add_mroute(dev)  # addrconf_add_dev
         ifp = ipv6_add_addr(
             idev, addr, msg.ifa_prefixlen, flags, valid, prefered, tb.get("IFA_RT_PRIORITY", 0)
         )
@@ -463,7 +466,7 @@ def inet6_rtm_deladdr(net: Net, msg: IfAddrMsg) -> None:
             if ifp.addr == addr and ifp.prefix_len == msg.ifa_prefixlen:
                 ipv6_del_addr(ifp)
                 return
-        raise KernelError(EADDRNOTAVAIL)
+        raise KernelError(EADDRNOTAVAIL, "ipv6: address not found")
 
 
 def inet6_dump_ifaddr(net: Net, ifindex: int = 0) -> list[IfAddrMsg]:

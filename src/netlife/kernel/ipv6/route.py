@@ -6,7 +6,7 @@ metric 256 or the address's metric), the local route an address gets when it bec
 (__ipv6_ifa_notify: metric 0, table local), and rt6_disable_ip (a device going down or away
 takes its routes with it, each with RTM_DELROUTE, unlike IPv4). Each route holds its device
 through a tracker (fib6_nh_init) given back after an RCU grace period. Routes of one table
-are kept in dump order: by destination, the newest first among equal ones.
+are kept in dump order: by destination, the oldest first among equal ones.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from netlife.kernel.ipv4.if_addr import (
     RTN_LOCAL,
     RTN_MULTICAST,
     RTN_UNICAST,
+    RTNH_F_LINKDOWN,
     RTNLGRP_IPV6_ROUTE,
     RTPROT_KERNEL,
     RtMsg,
@@ -69,6 +70,7 @@ def rt6_fill(rt: Fib6Info, event: str) -> RtMsg:
     a["RTA_PRIORITY"] = rt.metric
     a["RTA_OIF"] = rt.dev.ifindex
     a["RTA_PREF"] = 0
+    flags = RTNH_F_LINKDOWN if rt.rtype != RTN_LOCAL and not rt.dev.carrier else 0
     return RtMsg(
         msg_type=event,
         rtm_family=AF_INET6,
@@ -76,6 +78,7 @@ def rt6_fill(rt: Fib6Info, event: str) -> RtMsg:
         rtm_table=rt.table,
         rtm_protocol=RTPROT_KERNEL,
         rtm_type=rt.rtype,
+        rtm_flags=flags,
         attrs=a,
     )
 
@@ -93,7 +96,7 @@ def fib6_add(net: Any, rt: Fib6Info) -> None:
     rt.tracker = netdev_hold(rt.dev, "fib6_nh_init")
     pos = len(routes)
     for i, other in enumerate(routes):
-        if _key(other) >= _key(rt):
+        if _key(other) > _key(rt):  # after the routes with the same destination
             pos = i
             break
     routes.insert(pos, rt)
@@ -118,7 +121,7 @@ class AddrconfRoutes:
         fib6_add(dev.nd_net, Fib6Info(MULTICAST_PREFIX, 8, RT_TABLE_LOCAL, RTN_MULTICAST, 256, dev))
 
     def add_prefix(self, ifp: Any) -> None:
-        dst = ipaddress.IPv6Network((ifp.addr, ifp.prefix_len), strict=False)
+        dst = ipv6_prefix(ifp.addr, ifp.prefix_len)
         metric = ifp.rt_priority or 256
         fib6_add(
             ifp.idev.dev.nd_net,
