@@ -39,8 +39,8 @@ def test_secondaries_go_with_their_primary_unless_promoted():
     net.ipv4.devconf_all["promote_secondaries"] = 1
     for line in ("ip a add 10.0.0.1/24 dev d0", "ip a add 10.0.0.2/24 dev d0"):
         assert host.run_command(line.split()).rc == 0
-    assert host.run_command("ip a del 10.0.0.1/24 dev d0".split()).rc == 0
-    shown = host.run_command("ip a show d0".split()).stdout
+    assert host.run_command(["ip", "a", "del", "10.0.0.1/24", "dev", "d0"]).rc == 0
+    shown = host.run_command(["ip", "a", "show", "d0"]).stdout
     assert "inet 10.0.0.2/24 scope global d0" in shown and "secondary" not in shown
 
 
@@ -75,7 +75,7 @@ def test_in_device_and_inet6_dev_hold_the_device_until_unregister():
     d0 = host.kernel.init_net.dev_get_by_name("d0")
     holders = [h for h, _ in d0.refcnt_tracker.holders()]
     assert "inetdev_init" in holders and "ipv6_add_dev" in holders and "fib_nh" in holders
-    assert host.run_command("ip link del d0".split()).rc == 0
+    assert host.run_command(["ip", "link", "del", "d0"]).rc == 0
     host.settle()
     assert d0.freed
 
