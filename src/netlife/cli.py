@@ -8,6 +8,7 @@ errors; 70 when netlife itself failed (a bug: the message says what reproduces i
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import traceback
 
@@ -125,10 +126,21 @@ def _kernel_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--hang-bound",
-        type=float,
+        type=_hang_bound,
         metavar="SECS",
         help="virtual seconds a blocked command may wait before it is reported hung (600)",
     )
+
+
+def _hang_bound(text: str) -> float:
+    """--hang-bound: a finite number of virtual seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (finite, 0 or more)")
+    return value
 
 
 # Subcommands whose parsers import their whole package (pictures, explore): the start-up of
@@ -148,7 +160,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     from netlife import __version__
 
     parser.add_argument("--version", action="version", version=f"netlife {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("demo", help="play the seed scenario on the built-in default machine")
     p.add_argument(
         "--before-fix",
@@ -239,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     parser = build_parser(full=bool(LATE_SUBCOMMANDS.keys() & set(words)))
     args = parser.parse_args(_split_ip_args(words))
+    if args.command is None:  # `netlife` alone: what it can do
+        parser.print_help()
+        return 0
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -57,13 +57,16 @@ class Scheduler:
         self._switch(g, task)
         return task
 
-    def run_until_exited_or_hung(self, task: Task) -> bool:
+    def run_until_exited_or_hung(
+        self, task: Task, stop: Callable[[], object] | None = None
+    ) -> bool:
         """A front end waits for the task it spawned: run the clock's events in order until it
-        exits (True) or its wait passes the bound, or nothing is left to run (False)."""
+        exits (True) or its wait passes the bound, stop() turns true (a signal to the front
+        end), or nothing is left to run (False)."""
         clock = self.kernel.clock
 
         def over() -> bool:
-            return task.exited or task.hung is not None
+            return task.exited or task.hung is not None or (stop is not None and bool(stop()))
 
         while not over():
             nxt = clock.next_event_time()

@@ -107,10 +107,20 @@ def run_interactive(
             continue
         buffer = ""
         for step in steps:
-            result = session.run_step(step)
+            # Ctrl-C (SIGINT) or SIGTERM while a step runs ends that command line with status
+            # 128 + N, as bash does; the host stays as the kernel left it.
+            with session.signals.installed():
+                try:
+                    result = session.run_step(step)
+                except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+                    session.last_rc = 130
+                    output.write("^C\n")
+                    break
             output.write(result.stdout + result.stderr)
+            if session.interrupted:
+                output.write("\n" if tty else "")
             output.flush()
-            if session.exit_status is not None:
+            if session.exit_status is not None or session.interrupted:
                 break
     if readline is not None and history_file:
         with contextlib.suppress(OSError):

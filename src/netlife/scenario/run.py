@@ -4,7 +4,8 @@ Model-only. The JSON record is a contract other tools build on:
 {"steps": [{"command", "rc", "stdout", "stderr", "time"}],
  "events": [{"step", "time", "netns", "event", "family", "ifindex", "ifname", "link"}],
  "namespaces": {"<name as ip netns lists it; init_net for the root>": <ip -j -d link show>},
- "violations": [...], "hangs": [...]}
+ "violations": [...], "hangs": [...]}, plus "interrupted": "SIGINT" | "SIGTERM" when a signal
+stopped the run (absent otherwise).
 """
 
 from __future__ import annotations
@@ -68,34 +69,41 @@ def namespaces_record(host: Any) -> dict[str, Any]:
     return record
 
 
-def play(text: str, machine: str | None = None, stop_on_error: bool = False, **kernel_options: Any):
-    """Boot, run the script, return (host, results, recorder)."""
+def start(machine: str | None = None, stop_on_error: bool = False, **kernel_options: Any):
+    """Boot a host with its shell and event recorder: (host, session, recorder)."""
     from netlife.scenario.shell import ShellSession
     from netlife.scenario.state import boot_host
 
     host = boot_host(machine, **kernel_options)
     recorder = EventRecorder(host)
-    session = ShellSession(host, stop_on_error=stop_on_error)
+    return host, ShellSession(host, stop_on_error=stop_on_error), recorder
+
+
+def play(text: str, machine: str | None = None, stop_on_error: bool = False, **kernel_options: Any):
+    """Boot, run the script, return (host, results, recorder)."""
+    host, session, recorder = start(machine, stop_on_error, **kernel_options)
     results = session.run_script(text, on_step=lambda i: setattr(recorder, "step", i))
-    host.settle()
-    # Tasks still asleep in the kernel when the script ends (a background job, the netns
-    # cleanup) are reported as hangs: the run did not finish what it started.
-    recorder.blocked_at_end = host.kernel.sched.report_blocked()
+    finish(host, recorder)
     return host, results, recorder
+
+
+def finish(host: Any, recorder: EventRecorder) -> None:
+    """Tasks still asleep in the kernel when the script ends (a background job, the netns
+    cleanup) are reported as hangs: the run did not finish what it started."""
+    host.settle()
+    recorder.blocked_at_end = host.kernel.sched.report_blocked()
+
+
+def _steps(results: list) -> list[dict[str, Any]]:
+    return [
+        {"command": r.command, "rc": r.rc, "stdout": r.stdout, "stderr": r.stderr, "time": r.time}
+        for r in results
+    ]
 
 
 def record_json(host: Any, results: list, recorder: EventRecorder) -> dict[str, Any]:
     return {
-        "steps": [
-            {
-                "command": r.command,
-                "rc": r.rc,
-                "stdout": r.stdout,
-                "stderr": r.stderr,
-                "time": r.time,
-            }
-            for r in results
-        ],
+        "steps": _steps(results),
         "events": recorder.events,
         "namespaces": namespaces_record(host),
         "violations": [v.as_json() for v in host.kernel.printk.violations],
@@ -111,8 +119,13 @@ def run_file(
     out: TextIO = sys.stdout,
     **kernel_options: Any,
 ) -> int:
+    """`netlife run`: the transcript step by step as each completes (or the JSON record at
+    the end). SIGINT or SIGTERM stops the script between two clock events: what ran so far is
+    printed (the JSON record marked `interrupted`) and the status is 130 or 143."""
     from netlife.scenario.interactive import render_transcript
+    from netlife.scenario.progress import Progress
     from netlife.scenario.script import ScriptError
+    from netlife.scenario.signals import signal_name
     from netlife.scenario.textfile import TextFileError, read_text
 
     try:
@@ -123,19 +136,58 @@ def run_file(
     except TextFileError as err:
         sys.stderr.write(f"netlife: {err}\n")
         return 2
-    try:
-        host, results, recorder = play(text, machine, stop_on_error, **kernel_options)
-    except ScriptError as err:
-        sys.stderr.write(f"netlife: {path}:{err}\n")
-        return 2
+    host, session, recorder = start(machine, stop_on_error, **kernel_options)
+    results: list = []
+    progress = Progress(out, host, results, live=not json_out and out.isatty())
+    session.signals.on_poll = progress.tick
+    emit = None if json_out else (lambda r: progress.write(render_transcript([r])))
+    signum = 0
+    with session.signals.installed():
+        try:
+            session.run_script(
+                text,
+                on_step=lambda i: setattr(recorder, "step", i),
+                on_result=emit,
+                results=results,
+            )
+            signum = session.interrupted
+            if not signum:
+                finish(host, recorder)
+        except ScriptError as err:
+            sys.stderr.write(f"netlife: {path}:{err}\n")
+            return 2
+        except KeyboardInterrupt:  # a second signal: out at once, wherever it was
+            signum = session.signals.signum or 2
+        finally:
+            progress.close()
     if json_out:
-        json.dump(record_json(host, results, recorder), out, indent=2)
+        if signum:
+            record = interrupted_record(host, results, recorder)
+            record["interrupted"] = signal_name(signum)
+        else:
+            record = record_json(host, results, recorder)
+        json.dump(record, out, indent=2)
         out.write("\n")
-    else:
-        out.write(render_transcript(results))
-        for report in recorder.blocked_at_end:
-            sys.stderr.write(f"netlife: still blocked when the script ended:\n{report}\n")
+    for report in recorder.blocked_at_end:
+        sys.stderr.write(f"netlife: still blocked when the script ended:\n{report}\n")
+    if signum:
+        return 128 + signum
     return exit_status(host, results, stop_on_error)
+
+
+def interrupted_record(host: Any, results: list, recorder: EventRecorder) -> dict[str, Any]:
+    """The record after an interruption; if the host cannot be read (a second signal landed
+    inside a kernel call), the steps, events and hangs without the namespaces."""
+    try:
+        return record_json(host, results, recorder)
+    except Exception:  # the half-done call's state: say what is certain
+        return {
+            "steps": _steps(results),
+            "events": recorder.events,
+            "namespaces": {},
+            "violations": [],
+            "hangs": [h.as_json() for h in host.kernel.hangs],
+        }
 
 
 def exit_status(host: Any, results: list, stop_on_error: bool) -> int:

@@ -154,6 +154,14 @@ class _Exit(Exception):
         self.rc = rc
 
 
+class _Interrupted(Exception):
+    """A signal reached the shell while a foreground step ran (scenario/signals.py)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class _Job:
     __slots__ = ("done", "gen", "on_done", "rc", "task")
 
@@ -213,6 +221,12 @@ class ShellSession:
         self.kernel = getattr(host, "kernel", None)
         if self.kernel is not None:
             self.kernel.sched.on_hang.append(self._on_hang)
+        from netlife.scenario.signals import Signals
+
+        self.signals = Signals()
+        self.interrupted = 0  # the signal that ended the last step, if one did
+        if hasattr(host, "poll"):
+            host.poll = self._poll
         self.stop_on_error = stop_on_error
         self.hostname = hostname
         self.wait_bound = secs(wait_bound_secs)
@@ -235,36 +249,66 @@ class ShellSession:
         return self._execute(step)
 
     def run_script(
-        self, text: str, on_step: Callable[[int], None] | None = None
+        self,
+        text: str,
+        on_step: Callable[[int], None] | None = None,
+        on_result: Callable[[StepResult], None] | None = None,
+        results: list[StepResult] | None = None,
     ) -> list[StepResult]:
         """Parse all of `text` (ScriptError before anything runs), then run its steps.
 
         on_step(i) is called with the 0-based index of each step after the host settled and
-        before the step runs, so work the previous step left queued counts as that step's.
-        Stops after `exit`, or after the first failing step when stop_on_error.
+        before the step runs, so work the previous step left queued counts as that step's;
+        on_result(result) once a step is complete (as the next starts, or at the end). Results
+        go into `results` when given, so a caller interrupted by KeyboardInterrupt keeps them.
+        Stops after `exit`, after a signal (SIGINT, SIGTERM: status 128 + N), or after the
+        first failing step when stop_on_error.
         """
-        results: list[StepResult] = []
+        results = [] if results is None else results
         for i, step in enumerate(parse_script(text)):
             self.host.settle()
+            if on_result is not None and results:
+                on_result(results[-1])
             if on_step is not None:
                 on_step(i)
             result = self._execute(step)
             results.append(result)
             if self.exit_status is not None or (self.stop_on_error and result.rc != 0):
                 break
+            if self.interrupted:
+                break
         # Jobs started by the last steps get to run, and what they print belongs to the script.
-        self.host.settle()
+        if not self.interrupted:
+            self.host.settle()
         if results and (self._out or self._err):
             results[-1].stdout += self._take(self._out)
             results[-1].stderr += self._take(self._err)
+        if on_result is not None and results:
+            on_result(results[-1])
         return results
+
+    def _poll(self) -> int:
+        """The signal to act on now, if any: only the foreground acts (jobs sleep on)."""
+        if self.kernel is not None and self.kernel.sched.in_task():
+            return 0
+        return self.signals.poll()
+
+    def _check_signal(self) -> None:
+        signum = self._poll()
+        if signum:
+            raise _Interrupted(signum)
 
     def _execute(self, step: Step) -> StepResult:
         start = self.clock.now
+        self.interrupted = 0
         try:
             rc = self._foreground(self._run_list(step.body, self._top))
         except _Exit as done:
             rc = self.exit_status = done.rc
+        except _Interrupted as sig:  # bash abandons the whole command line
+            self.interrupted = sig.signum
+            self.signals.clear()
+            rc = 128 + sig.signum
         self._top.last_rc = rc
         out, err = self._take(self._out), self._take(self._err)
         return StepResult(step.source, rc, out, err, start / NSEC_PER_SEC)
@@ -285,15 +329,19 @@ class ShellSession:
             except StopIteration as stop:
                 return stop.value
             if isinstance(request, _Sleep):
-                self.clock.advance_to(self.clock.now + request.ns)
+                self.clock.run_until(lambda: bool(self._poll()), self.clock.now + request.ns)
                 value = None
             else:
                 jobs = request.jobs
                 deadline = self.clock.now + self.wait_bound
                 self.clock.run_until(
-                    lambda jobs=jobs: all(j.done or self._stuck(j) for j in jobs), deadline
+                    lambda jobs=jobs: (
+                        all(j.done or self._stuck(j) for j in jobs) or bool(self._poll())
+                    ),
+                    deadline,
                 )
                 value = all(j.done for j in jobs)
+            self._check_signal()
 
     def _stuck(self, job: _Job) -> bool:
         """CHOICE: `wait` gives up at once when every job it waits for sleeps in the kernel past
@@ -454,7 +502,10 @@ class ShellSession:
             fds[1].write(result.stdout)
             fds[2].write(result.stderr)
             rc = result.rc
-        return self._flush(files, rc, ctx)
+            self._check_signal()
+        rc = self._flush(files, rc, ctx)
+        self._check_signal()
+        return rc
 
     def _open_redirects(self, redirects: tuple[Redirect, ...], ctx: _Ctx) -> Opened:
         fds = dict(ctx.fds)

@@ -84,6 +84,9 @@ class Host:
         # nothing is read from or written to the real filesystem.
         self.files: dict[str, str] = {}
         self.foreground: Task | None = None  # the command's task while the clock runs for it
+        # A front end's check while the clock runs for a foreground command: the number of a
+        # signal (SIGINT, SIGTERM) that stops the wait, or 0 (scenario/signals.py sets it).
+        self.poll: Callable[[], int] = lambda: 0
         self.late_out: list[str] = []  # printed by hung commands after their step ended
         self.late_err: list[str] = []
         self._printed: dict[int, int] = {}  # pid → lines of its output already shown
@@ -165,15 +168,22 @@ class Host:
         self.foreground = task
         try:
             sched.spawn(task, lambda: status.append(fn()))
-            sched.run_until_exited_or_hung(task)
+            sched.run_until_exited_or_hung(task, self.poll)
         finally:
             self.foreground = None
         if status:
             return CommandResult(status[0], "".join(proc.out), "".join(proc.err))
-        report = task.hung or (task.blocked_report() if task.blocked_report else None)
-        proc.eprint(f"netlife: {what or task.comm} still blocked after the model's bound:")
-        proc.eprint(str(report) if report is not None else f"{task.comm}:{task.pid} asleep")
-        result = CommandResult(EXIT_HANG, "".join(proc.out), "".join(proc.err))
+        signum = self.poll() if task.hung is None else None
+        if signum:
+            # Interrupted while it sleeps in the kernel (state D ignores signals): the shell
+            # stops waiting for it and the task sleeps on, as after the bound.
+            rc = 128 + signum
+        else:
+            rc = EXIT_HANG
+            report = task.hung or (task.blocked_report() if task.blocked_report else None)
+            proc.eprint(f"netlife: {what or task.comm} still blocked after the model's bound:")
+            proc.eprint(str(report) if report is not None else f"{task.comm}:{task.pid} asleep")
+        result = CommandResult(rc, "".join(proc.out), "".join(proc.err))
         proc.out, proc.err = self.late_out, self.late_err  # what it prints when released
         return result
 
