@@ -136,10 +136,13 @@ def run_pty(argv: list[str], lines: list[str], interrupt_after: str, after: list
         os.write(fd, b"\x03")  # Ctrl-C: the terminal sends SIGINT to the foreground job
         until(b"^C")
         for line in after:
+            # The echo of the line itself, then the prompt after its output: the previous
+            # prompt may still be arriving when the line is written.
             mark = len(out)
+            echoed = line.encode() + b"\r\n"
             os.write(fd, line.encode() + b"\n")
-            until(b"\n", mark)
-            until(b"# ", out.find(b"\n", mark))
+            until(echoed, mark)
+            until(b"# ", out.find(echoed, mark) + len(echoed))
         os.write(fd, b"exit\n")
         until(b"exit\r\n", len(out), 10)
     finally:
