@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
 from netlife.kernel.ipv4.if_addr import (
     AF_INET,
     AF_INET6,
@@ -47,10 +48,6 @@ from netlife.userspace.ip import (
     usage_exit,
 )
 from netlife.userspace.ip_print_json import PRINT_ANY, PRINT_FP, PRINT_JSON, Printer
-
-NLM_F_REPLACE = 0x100
-NLM_F_EXCL = 0x200
-NLM_F_CREATE = 0x400
 
 ADDR_USAGE = """\
 Usage: ip address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]

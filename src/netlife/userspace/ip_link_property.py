@@ -7,7 +7,7 @@ for the device found by name or altname; the kernel side is kernel/rtnl_linkprop
 
 from __future__ import annotations
 
-from netlife.kernel.if_link import NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
+from netlife.kernel.if_link import NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, IfInfoMsg
 from netlife.userspace.ip import (
     Args,
     IpRun,
@@ -21,8 +21,6 @@ from netlife.userspace.ip import (
     rtnl_talk,
     usage_exit,
 )
-
-NLM_F_APPEND = 0x800
 
 
 def iplink_prop(run: IpRun, argv: list[str]) -> int:

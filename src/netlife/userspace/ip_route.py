@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netlife.kernel.if_link import NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
 from netlife.kernel.ipv4.if_addr import (
     AF_INET,
     AF_INET6,
@@ -45,11 +46,6 @@ from netlife.userspace.ip import (
 )
 from netlife.userspace.ip_address import get_addr, get_prefix, rtnl_rtscope_a2n, rtnl_rtscope_n2a
 from netlife.userspace.ip_print_json import PRINT_ANY, PRINT_FP, PRINT_JSON, Printer, json_text
-
-NLM_F_REPLACE = 0x100
-NLM_F_EXCL = 0x200
-NLM_F_CREATE = 0x400
-NLM_F_APPEND = 0x800
 
 RTN_NAMES = [
     "none",

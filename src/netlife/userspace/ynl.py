@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.errors import KernelError, strerror
 from netlife.kernel.if_link import (
+    NLM_F_APPEND,
     NLM_F_CREATE,
     NLM_F_EXCL,
     NLM_F_REPLACE,
@@ -34,7 +35,6 @@ from netlife.kernel.rtnetlink import rtnl_dellink, rtnl_newlink
 if TYPE_CHECKING:
     from netlife.userspace.host import Proc
 
-NLM_F_APPEND = 0x800
 USAGE = "usage: ynl [-h] (--family FAMILY | --list-families | --spec SPEC) [options]"
 SPEC_DIR = "/usr/share/ynl/specs"
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.clock import HZ, NSEC_PER_SEC
 from netlife.kernel.errors import EEXIST, EINVAL, ENODEV, KernelError
-from netlife.kernel.if_link import IFF_LOOPBACK
+from netlife.kernel.if_link import IFF_LOOPBACK, NLM_F_EXCL, NLM_F_REPLACE
 from netlife.kernel.ipv4.if_addr import (
     AF_INET,
     IFA_F_DEPRECATED,
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from netlife.kernel.net_namespace import Net
     from netlife.kernel.netdevice import NetDevice
 
-NLM_F_REPLACE = 0x100
-NLM_F_EXCL = 0x200
 INADDR_LOOPBACK = 0x7F000001
 ADDR_CHECK_FREQUENCY = 120 * HZ
 ADDRCONF_TIMER_FUZZ_MINUS = HZ // 50

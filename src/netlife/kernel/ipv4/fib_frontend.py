@@ -17,7 +17,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.errors import EINVAL, ENODEV, KernelError
-from netlife.kernel.if_link import IFF_LOOPBACK, IFF_UP
+from netlife.kernel.if_link import IFF_LOOPBACK, IFF_UP, NLM_F_APPEND, NLM_F_CREATE
 from netlife.kernel.ipv4.devinet import InIfaddr, inet_ifa_match
 from netlife.kernel.ipv4.fib_semantics import (
     FibConfig,
@@ -57,8 +57,6 @@ if TYPE_CHECKING:
     from netlife.kernel.net_namespace import Net
     from netlife.kernel.netdevice import NetDevice
 
-NLM_F_CREATE = 0x400
-NLM_F_APPEND = 0x800
 
 ENETUNREACH = errno.ENETUNREACH
 ESRCH = errno.ESRCH

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from netlife.kernel.errors import EEXIST, ENOENT, KernelError
+from netlife.kernel.if_link import NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE
 from netlife.kernel.ipv4.if_addr import (
     AF_INET,
     RT_SCOPE_HOST,
@@ -34,10 +35,6 @@ if TYPE_CHECKING:
     from netlife.kernel.net_namespace import Net
     from netlife.kernel.netdevice import NetDevice
 
-NLM_F_REPLACE = 0x100
-NLM_F_EXCL = 0x200
-NLM_F_CREATE = 0x400
-NLM_F_APPEND = 0x800
 
 ESRCH = errno.ESRCH
 

@@ -29,6 +29,9 @@ from netlife.kernel.if_link import (
     IFF_LOOPBACK,
     IFF_NOARP,
     IFF_UP,
+    NLM_F_CREATE,
+    NLM_F_EXCL,
+    NLM_F_REPLACE,
 )
 from netlife.kernel.ipv4.if_addr import (
     AF_INET6,
@@ -67,9 +70,6 @@ if TYPE_CHECKING:
 
 IPV6_MIN_MTU = 1280
 IN6ADDR_LOOPBACK = ipaddress.IPv6Address("::1")
-NLM_F_REPLACE = 0x100
-NLM_F_EXCL = 0x200
-NLM_F_CREATE = 0x400
 RTR_SOLICIT_DELAY = HZ  # idev->cnf.rtr_solicit_delay
 RETRANS_TIME = HZ  # NEIGH_VAR(nd_parms, RETRANS_TIME)
 
